@@ -1,0 +1,102 @@
+"""All published indicators, grouped the ways readers look for them: year, agency, strategy node.
+
+Holds light copies (no narrative texts): the indexes list facts, not reports.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from . import thai, urls
+from .model import STATUSES, Agency, Indicator, Site, StrategyNode
+
+
+def year_sort_key(key: str) -> tuple:
+    """Newest fiscal year first; a span sorts by its last year; 'no year' last."""
+    if key == urls.NO_YEAR:
+        return (1, 0, "")
+    return (0, -int(key[-4:]), "".join(chr(0x10FFFF - ord(c)) for c in key))
+
+
+def year_label(key: str) -> str:
+    return "ไม่ระบุปีงบประมาณ" if key == urls.NO_YEAR else f"ปีงบประมาณ {key}"
+
+
+def _natural(text: str) -> tuple:
+    """'(7)' < '(12)'; Thai digits count as digits."""
+    return tuple(int(n) for n in re.findall(r"\d+", thai.arabic_digits(text)))
+
+
+def indicator_sort_key(ind: Indicator) -> tuple:
+    return (year_sort_key(ind.year_key), ind.agency or "~", _natural(ind.order) or (10**9,),
+            _natural(ind.code), ind.code)
+
+
+@dataclass
+class Catalog:
+    site: Site
+    indicators: list[Indicator]
+    by_year: dict[str, list[Indicator]] = field(init=False)
+    by_agency: dict[str, list[Indicator]] = field(init=False)
+    by_node: dict[str, list[Indicator]] = field(init=False)
+
+    def __post_init__(self):
+        self.indicators = sorted(self.indicators, key=indicator_sort_key)
+        by_year, by_agency, by_node = defaultdict(list), defaultdict(list), defaultdict(list)
+        for ind in self.indicators:
+            by_year[ind.year_key].append(ind)
+            by_agency[ind.agency or ""].append(ind)
+            for number in dict.fromkeys(ind.strategy):
+                by_node[number].append(ind)
+        self.by_year = {k: by_year[k] for k in sorted(by_year, key=year_sort_key)}
+        self.by_agency, self.by_node = dict(by_agency), dict(by_node)
+
+    @property
+    def unlinked(self) -> list[Indicator]:
+        """Indicators that name no strategy node."""
+        return [ind for ind in self.indicators if not ind.strategy]
+
+    @property
+    def agency_count(self) -> int:
+        return sum(1 for code in self.by_agency if code)
+
+    @property
+    def years(self) -> list[str]:
+        return list(self.by_year)
+
+    @property
+    def agencies(self) -> list[Agency]:
+        """Every agency of agencies.yaml (each has a page, even with no indicator yet)."""
+        return sorted(self.site.agencies.values(), key=lambda a: a.code)
+
+    def in_subtree(self, node: StrategyNode) -> list[Indicator]:
+        """Indicators linked to `node` or to any node below it, each once."""
+        seen: dict[int, Indicator] = {}
+        for n in node.walk():
+            for ind in self.by_node.get(n.number, []):
+                seen.setdefault(id(ind), ind)
+        return sorted(seen.values(), key=indicator_sort_key)
+
+    def agency_of(self, ind: Indicator) -> Agency | None:
+        return self.site.agency(ind.agency)
+
+    @staticmethod
+    def tally(inds: list[Indicator]) -> dict[str, int]:
+        """How many indicators have each status, in the order of STATUSES."""
+        counts = Counter(ind.status for ind in inds)
+        return {status: counts.get(status, 0) for status in STATUSES}
+
+    @staticmethod
+    def by_year_of(inds: list[Indicator]) -> dict[str, list[Indicator]]:
+        groups: dict[str, list[Indicator]] = defaultdict(list)
+        for ind in inds:
+            groups[ind.year_key].append(ind)
+        return {k: groups[k] for k in sorted(groups, key=year_sort_key)}
+
+    def agencies_in(self, year: str) -> list[tuple[Agency | None, list[Indicator]]]:
+        """The agencies with indicators in a fiscal year, each with its indicators."""
+        groups: dict[str, list[Indicator]] = defaultdict(list)
+        for ind in self.by_year.get(year, []):
+            groups[ind.agency or ""].append(ind)
+        return [(self.site.agency(code), groups[code]) for code in sorted(groups, key=lambda c: c or "~")]

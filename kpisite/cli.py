@@ -1,0 +1,116 @@
+"""Command line: build | check | serve | new | import.
+
+Exit status: 0 done, 1 the content has errors, 2 the command was used wrongly.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import THEME, pipeline, scaffold
+from .diagnostics import ContentError, errors, report
+from .write import OutputError
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def _default_content() -> Path:
+    here = Path("content")
+    return here if here.is_dir() else THEME / "content"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kpisite", description="Publish performance indicators "
+                                "as a static website (เผยแพร่ตัวชี้วัดเป็นเว็บไซต์)")
+    sub = p.add_subparsers(dest="command")
+
+    def content_options(sp, out=True):
+        sp.add_argument("--content", type=Path, default=None,
+                        help="content folder (default: ./content)")
+        if out:
+            sp.add_argument("--out", type=Path, default=None,
+                            help="output folder (default: site/ beside the content folder)")
+        sp.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        sp.add_argument("--format", choices=("plain", "github"), default="plain",
+                        help="how problems are printed (github: annotations for pull requests)")
+
+    content_options(sub.add_parser("build", help="check the content, then build the site"))
+    content_options(sub.add_parser("check", help="check the content; write nothing"), out=False)
+
+    new = sub.add_parser("new", help="create a new indicator file, every section present")
+    new.add_argument("--content", type=Path, default=None)
+    new.add_argument("--agency", required=True, help='agency code, e.g. "5042"')
+    new.add_argument("--year", required=True, help="fiscal year (Buddhist Era), e.g. 2568")
+    new.add_argument("--code", required=True, help='indicator code, e.g. "5042-0001"')
+    new.add_argument("--name", default="", help="indicator name")
+
+    imp = sub.add_parser("import", help="write indicator files from the old system's facts (JSON)")
+    imp.add_argument("facts", type=Path)
+    imp.add_argument("--content", type=Path, default=None)
+    imp.add_argument("--overwrite", action="store_true", help="replace existing files")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    commands = parser()._subparsers._group_actions[0].choices  # noqa: SLF001
+    if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help")):
+        argv = ["build", *argv]  # `python build.py` alone builds
+    args = parser().parse_args(argv)
+    command = args.command
+    content = args.content or _default_content()
+    project = pipeline.Project(content)
+    try:
+        if command in ("build", "check"):
+            return _build_or_check(command, project, args)
+        if command == "new":
+            return _new(project, args)
+        if command == "import":
+            written = scaffold.import_old_system(args.facts, content, args.overwrite)
+            for path in written:
+                print(f"เขียน (wrote) {path}")
+            return EXIT_OK
+    except OutputError as exc:
+        print(f"kpisite: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_USAGE
+
+
+def _build_or_check(command: str, project: pipeline.Project, args) -> int:
+    start = time.perf_counter()
+    try:
+        if command == "check":
+            problems = pipeline.check(project, args.strict)
+        else:
+            out = args.out or project.content.resolve().parent / "site"
+            problems = pipeline.build(project, out, args.strict)
+    except ContentError as exc:
+        print(report(exc.problems, args.format), file=sys.stderr)
+        print("ไม่ได้สร้างเว็บไซต์: แก้ข้อผิดพลาดข้างบนก่อน (build stopped; nothing was written)",
+              file=sys.stderr)
+        return EXIT_CONTENT
+    if problems:
+        print(report(problems, args.format), file=sys.stderr)
+    if errors(problems):
+        return EXIT_CONTENT
+    took = time.perf_counter() - start
+    if command == "build":
+        print(f"สร้างเว็บไซต์แล้วที่ (built) {out} ใน {took:.1f} วินาที")
+    else:
+        print(f"ตรวจแล้ว ไม่พบข้อผิดพลาด (no errors) ใน {took:.1f} วินาที")
+    return EXIT_OK
+
+
+def _new(project: pipeline.Project, args) -> int:
+    fields = {"fiscal_year": args.year, "agency": args.agency, "code": args.code,
+              "name": args.name, "type": "strategic", "quarters": scaffold.EMPTY_QUARTERS}
+    target = scaffold.file_path(project.content, args.year, args.code)
+    if target.exists():
+        print(f"kpisite: มีไฟล์ {target} อยู่แล้ว (file exists)", file=sys.stderr)
+        return EXIT_USAGE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(scaffold.indicator_text(fields), encoding="utf-8")
+    print(f"สร้างไฟล์ (created) {target}: เติมข้อมูลแล้วรัน python build.py check")
+    return EXIT_OK

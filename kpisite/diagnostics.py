@@ -1,0 +1,80 @@
+"""Problems found in content, and how they are printed (plain, or GitHub annotations)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one file: where it is, which field, and what to do about it."""
+
+    path: str  # relative to the project root, with forward slashes
+    line: int | None
+    field: str  # e.g. "quarters[2].score" (items counted from 1); "" for the whole file
+    message: str
+    severity: str = ERROR
+
+    def plain(self) -> str:
+        """`path:line: field: message` (the form editors and their tools understand)."""
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        tag = "" if self.severity == ERROR else "คำเตือน (warning): "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}: {tag}{field}{self.message}"
+
+    def github(self) -> str:
+        """A GitHub Actions workflow command that annotates the line in a pull request."""
+        props = f"file={_escape_property(self.path)}"
+        if self.line:
+            props += f",line={self.line}"
+        if self.field:
+            props += f",title={_escape_property(self.field)}"
+        return f"::{self.severity} {props}::{_escape_data(self.message)}"
+
+
+class ContentError(Exception):
+    """The content has errors; nothing was written."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s) in content")
+        self.problems = problems
+
+
+def errors(problems: Iterable[Problem]) -> list[Problem]:
+    """The problems that stop a build."""
+    return [p for p in problems if p.severity == ERROR]
+
+
+def promote(problems: Iterable[Problem]) -> list[Problem]:
+    """`--strict`: every warning becomes an error."""
+    return [Problem(p.path, p.line, p.field, p.message, ERROR) for p in problems]
+
+
+def field_name(path: Iterable[object]) -> str:
+    """A field path as editors read it: `quarters[2].score`, items counted from 1."""
+    out = ""
+    for part in path:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def report(problems: Iterable[Problem], fmt: str = "plain") -> str:
+    """All problems, sorted by file and line, one per line, with a count at the end."""
+    problems = sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field, p.message))
+    lines = [p.github() if fmt == "github" else p.plain() for p in problems]
+    n_err = len(errors(problems))
+    n_warn = len(problems) - n_err
+    if problems and fmt == "plain":
+        lines.append(f"พบข้อผิดพลาด {n_err} รายการ คำเตือน {n_warn} รายการ "
+                     f"({n_err} error(s), {n_warn} warning(s))")
+    return "\n".join(lines)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -1,0 +1,84 @@
+"""Narrative fields: Markdown to safe HTML.
+
+Editors from many offices write these fields; whatever they write, the output holds no script,
+event handler or foreign markup (sanitised by nh3, a binding of the Rust crate ammonia).
+Most fields are plain Thai paragraphs: those skip the Markdown parser (same output, much faster).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+import xml.etree.ElementTree as etree
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "blockquote", "code", "pre",
+    "h3", "h4", "h5", "h6", "hr", "sup", "sub", "table", "thead", "tbody", "tr", "th", "td",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, **{f"h{n}": {"id"} for n in range(3, 7)}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# A text is "plain" when Markdown would only wrap it in paragraphs and line breaks.
+_SPECIAL = re.compile(r"[\\`*_\[\]<>&#|\u00a0\x00-\x09\x0b-\x1f\x7f]")
+_BLOCK_START = re.compile(r"^(?:\s|[-+*>=]|\d+[.)])")
+
+
+class _Headings(Treeprocessor):
+    """Demote headings below the page's own (h1 -> h3) and give them Thai-safe, unique ids."""
+
+    prefix = ""
+
+    def run(self, root: etree.Element) -> None:
+        used: set[str] = set()
+        for el in root.iter():
+            if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                el.tag = f"h{min(int(el.tag[1]) + 2, 6)}"
+                slug = base = f"{self.prefix}-{slugify(''.join(el.itertext()))}".rstrip("-")
+                n = 1
+                while slug in used:
+                    n += 1
+                    slug = f"{base}-{n}"
+                used.add(slug)
+                el.set("id", slug)
+
+
+class _HeadingExtension(Extension):
+    def extendMarkdown(self, md):  # noqa: N802 (Markdown's API)
+        md.treeprocessors.register(_Headings(md), "kpisite-headings", 5)
+
+
+_md = markdown.Markdown(extensions=["sane_lists", "nl2br", "tables", _HeadingExtension()])
+
+
+def slugify(text: str) -> str:
+    """An id from heading text that keeps Thai vowels and tone marks (category M), unlike \\w."""
+    text = unicodedata.normalize("NFC", text).lower()
+    kept = "".join(c if unicodedata.category(c)[0] in "LMN" else " " for c in text)
+    return "-".join(kept.split())
+
+
+def is_plain(text: str) -> bool:
+    """True when `text` has nothing Markdown would treat as markup."""
+    return not _SPECIAL.search(text) and not any(
+        _BLOCK_START.match(line) or line.endswith(" ") for line in text.split("\n"))
+
+
+def render(text: str, prefix: str = "section") -> Markup:
+    """Safe HTML for a Markdown field; `prefix` keeps heading ids unique on a page."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        return Markup("")
+    if is_plain(text):
+        paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+        return Markup("\n".join(f"<p>{p.strip().replace(chr(10), '<br>' + chr(10))}</p>"
+                                for p in paragraphs))
+    _md.reset()
+    _Headings.prefix = prefix
+    html = _md.convert(text)
+    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                            url_schemes=URL_SCHEMES, link_rel="noopener noreferrer").strip())

@@ -1,0 +1,42 @@
+"""Where every page lives (paths relative to the site root, always ending in .html).
+
+Links between pages are relative: a page at depth d reaches the root with '../' * d, so the site
+works from file://, from a zip, and under any path on any host.
+"""
+from __future__ import annotations
+
+NO_YEAR = "no-year"  # folder for indicators whose fiscal year is not known
+
+HOME = "index.html"
+STRATEGY = "strategy/index.html"
+STRATEGY_NONE = "strategy/none.html"  # indicators linked to no strategy node
+AGENCIES = "agencies/index.html"
+YEARS = "years/index.html"
+SEARCH = "search.html"
+DATA = "data/index.html"
+STATIC = "static/"
+
+
+def indicator(year: str, code: str) -> str:
+    return f"indicators/{year}/{code}.html"
+
+
+def indicator_print(year: str, code: str) -> str:
+    return f"indicators/{year}/{code}.print.html"
+
+
+def agency(code: str) -> str:
+    return f"agencies/{code}.html"
+
+
+def year(key: str) -> str:
+    return f"years/{key}.html"
+
+
+def strategy_node(number: str) -> str:
+    return f"strategy/{number.replace('.', '-')}.html"
+
+
+def root_of(path: str) -> str:
+    """The relative prefix from a page back to the site root: '', '../', '../../'."""
+    return "../" * path.count("/")

@@ -1,0 +1,94 @@
+"""Writing the output: into a staging folder inside the output folder, then swapped into place.
+
+A failed or killed build leaves the previous site whole: nothing visible changes until every page
+is written. Nothing outside the output folder is written or deleted, and a folder that is not
+empty and was not written by kpisite is refused.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path, PurePosixPath
+
+STATE = ".kpisite"  # inside the output folder: marks it as ours, holds staging and the cache
+MARKER = "output.json"
+
+
+class OutputError(Exception):
+    """The output folder cannot be used (a usage error, not a content error)."""
+
+
+def check_output_dir(out: Path, protected: list[Path]) -> None:
+    """Refuse an output folder that holds other people's files or contains the project."""
+    out = out.resolve()
+    for p in protected:
+        p = p.resolve()
+        if out == p or p.is_relative_to(out):
+            raise OutputError(f"ใช้ {out} เป็นโฟลเดอร์ผลลัพธ์ไม่ได้: มี {p} อยู่ข้างใน "
+                              f"(output folder would contain {p})")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} ไม่ใช่โฟลเดอร์ (not a directory)")
+    if out.is_dir() and any(out.iterdir()) and not (out / STATE / MARKER).is_file():
+        raise OutputError(f"โฟลเดอร์ {out} มีไฟล์อยู่แล้วและไม่ได้สร้างโดย kpisite: ไม่เขียนทับ "
+                          f"(refusing a non-empty folder that is not a kpisite output)")
+
+
+def safe_join(base: Path, rel: str) -> Path:
+    """`base/rel`, refusing any path that would land outside `base`."""
+    parts = PurePosixPath(rel).parts
+    if not parts or PurePosixPath(rel).is_absolute() or ".." in parts or "\\" in rel:
+        raise OutputError(f"ที่อยู่หน้าไม่ปลอดภัย (unsafe output path): {rel!r}")
+    return base.joinpath(*parts)
+
+
+class Staging:
+    """A build's output, written aside and published by `commit()` in one swap per entry."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.state = out / STATE
+        self.state.mkdir(parents=True, exist_ok=True)
+        (self.state / MARKER).write_text(json.dumps({"generator": "kpisite"}) + "\n")
+        for stale in self.state.glob("stage-*"):  # left by a killed build
+            shutil.rmtree(stale, ignore_errors=True)
+        for stale in self.state.glob("old-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        self.dir = self.state / f"stage-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.dir.mkdir()
+        self._made: set[Path] = set()
+
+    def path(self, rel: str) -> Path:
+        target = safe_join(self.dir, rel)
+        parent = target.parent
+        if parent not in self._made:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(parent)
+        return target
+
+    def write(self, rel: str, content: str | bytes) -> None:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        self.path(rel).write_bytes(data)
+
+    def copy_tree(self, source: Path, rel: str) -> None:
+        shutil.copytree(source, safe_join(self.dir, rel), dirs_exist_ok=True)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def commit(self) -> None:
+        """Swap the staged entries into the output folder, then drop the old ones."""
+        old = self.state / f"old-{self.dir.name[6:]}"
+        old.mkdir()
+        staged = {p.name for p in self.dir.iterdir()}
+        for entry in self.out.iterdir():
+            if entry.name != STATE and entry.name not in staged:
+                entry.rename(old / entry.name)  # a page of an indicator that is gone
+        for name in sorted(staged):
+            current = self.out / name
+            if current.exists() or current.is_symlink():
+                current.rename(old / name)
+            (self.dir / name).rename(current)
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
