@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     command = args.command
     content = args.content or _default_content()
+    if command != "import" and not content.is_dir():
+        print(f"kpisite: ไม่พบโฟลเดอร์เนื้อหา {content} (content folder not found)", file=sys.stderr)
+        return EXIT_USAGE
     project = pipeline.Project(content)
     try:
         if command in ("build", "check"):

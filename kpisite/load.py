@@ -128,19 +128,33 @@ def read_source(path: Path, root: Path) -> tuple[Source | None, list[Problem]]:
         return fail(1, "ไฟล์ว่าง: ต้องมีข้อมูลตัวชี้วัด (the file is empty)")
     try:
         data = yaml.load(text, Loader=ContentLoader)
+    except yaml.constructor.ConstructorError as exc:  # our refusals: aliases, duplicate keys
+        line = _first_alias_line(text) if "alias" in str(exc.problem) else exc.problem_mark.line + 1
+        return fail(line, exc.problem)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        col = f" คอลัมน์ {mark.column + 1}" if mark else ""
-        what = exc.problem or exc.context or "syntax error"
-        return fail(line, f"รูปแบบ YAML ไม่ถูกต้อง{col} (YAML syntax error, column "
-                          f"{mark.column + 1 if mark else '?'}): {what}")
+        column = mark.column + 1 if mark else "?"
+        return fail(mark.line + 1 if mark else None,
+                    f"รูปแบบ YAML ไม่ถูกต้องที่คอลัมน์ {column}: ตรวจเครื่องหมายคำพูด ทวิภาค (:) และการย่อหน้า"
+                    f"ในบรรทัดนี้หรือบรรทัดก่อนหน้า (YAML syntax error, column {column}: "
+                    f"{exc.problem or exc.context})")
     except (yaml.YAMLError, RecursionError, ValueError, ArithmeticError) as exc:
         return fail(None, f"รูปแบบ YAML ไม่ถูกต้อง (YAML error): {exc}")
     if not isinstance(data, dict):
         return fail(1, "ไฟล์ต้องเป็นชุดของ 'ชื่อช่อง: ค่า' (expected a mapping of field: value), "
                        f"ไม่ใช่ {type(data).__name__}")
     return Source(path, rel, text, data, digest(raw)), []
+
+
+def _first_alias_line(text: str) -> int | None:
+    """The line of the first alias (*name): the parsed node only knows where its anchor is."""
+    try:
+        for token in yaml.scan(text, Loader=ContentLoader):
+            if isinstance(token, yaml.AliasToken):
+                return token.start_mark.line + 1
+    except yaml.YAMLError:
+        pass
+    return None
 
 
 def decode(raw: bytes) -> tuple[str, tuple[int | None, str] | None]:

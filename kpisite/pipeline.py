@@ -76,7 +76,7 @@ def load_indicators(project: Project, site: model.Site) -> tuple[list[model.Indi
             problems += found
             if ind:
                 indicators.append(ind)
-    problems += validate.check_duplicates(indicators)
+    problems += validate.check_duplicates(indicators, project.root)
     return indicators, problems
 
 

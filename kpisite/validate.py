@@ -8,13 +8,14 @@ import difflib
 import json
 from collections import defaultdict
 from functools import cache
+from pathlib import Path
 from typing import Iterable
 
 import jsonschema
 
 from . import THEME, model
 from .diagnostics import ERROR, WARNING, Problem
-from .load import Source
+from .load import Source, find_line
 
 SCHEMA_DIR = THEME / "schema"
 KINDS = ("indicator", "site", "agencies", "strategy")
@@ -63,12 +64,15 @@ def _translate(error: jsonschema.ValidationError, source: Source, kind: str) -> 
                 for k in missing]
     if keyword == "type":
         types = [expected] if isinstance(expected, str) else expected
-        names = " หรือ ".join(_TYPE_NAMES[t] for t in types if t != "null")
-        message = f"ต้องเป็น{names} แต่ได้ {_show(value)} (expected {', '.join(types)})"
+        types = [t for t in types if t != "null"]
+        names = " หรือ ".join(_TYPE_NAMES[t] for t in types)
+        message = f"ต้องเป็น {names} แต่ได้ {_show(value)} (expected {' or '.join(types)})"
         if "number" in types and isinstance(value, str):
             message += ": เขียนเป็นตัวเลขล้วน ไม่มีจุลภาคหรือ % เช่น 1407.52"
         if "string" in types and isinstance(value, (int, float, bool)):
             message += f": ใส่เครื่องหมายคำพูด เช่น \"{value}\""
+        if "boolean" in types and str(value).lower() in ("yes", "no", "on", "off", "y", "n"):
+            message += ": เขียน true หรือ false (ที่นี่ yes/no/on/off ไม่ใช่ค่าจริง/เท็จ)"
     elif keyword == "enum":
         options = ", ".join("(ว่าง)" if o is None else str(o) for o in expected)
         message = (f"ต้องเป็นค่าใดค่าหนึ่งใน: {options} แต่ได้ {_show(value)} "
@@ -181,7 +185,7 @@ def _suggests_lower(ind: model.Indicator) -> bool:
     return ind.unit in _LOWER_UNITS or any(w in ind.name.lower() for w in _LOWER_WORDS)
 
 
-def check_duplicates(indicators: Iterable[model.Indicator]) -> list[Problem]:
+def check_duplicates(indicators: Iterable[model.Indicator], root: Path) -> list[Problem]:
     """An indicator code is unique within its fiscal year: name every file that shares one."""
     groups: dict[tuple, list[str]] = defaultdict(list)
     for ind in indicators:
@@ -193,7 +197,8 @@ def check_duplicates(indicators: Iterable[model.Indicator]) -> list[Problem]:
         for f in files:
             others = ", ".join(o for o in files if o != f)
             year_text = "ที่ไม่ระบุปี" if year == "no-year" else f"ปีงบประมาณ {year}"
-            problems.append(Problem(f, None, "code",
+            line = find_line((root / f).read_text(encoding="utf-8-sig"), ("code",))
+            problems.append(Problem(f, line, "code",
                                     f"รหัส {code} ซ้ำกับ {others} ใน{year_text}: รหัสต้องไม่ซ้ำกันในปีเดียวกัน "
                                     f"(duplicate code in fiscal year {year})"))
     return problems
@@ -202,15 +207,17 @@ def check_duplicates(indicators: Iterable[model.Indicator]) -> list[Problem]:
 def check_site_files(sources: dict[str, Source]) -> list[Problem]:
     """site.yaml, agencies.yaml, strategy.yaml: schema, then unique codes and consistent numbering."""
     problems = [p for kind, src in sources.items() for p in check_schema(src, kind)]
-    if problems:
+    broken = {p.path for p in problems}
+    if sources["agencies"].rel not in broken:
+        seen: set[str] = set()
+        for i, a in enumerate(sources["agencies"].data["agencies"]):
+            code = model.code_text(a["code"])
+            if code in seen:
+                problems.append(sources["agencies"].problem(
+                    ("agencies", i, "code"), f"รหัสหน่วยงาน {code} ซ้ำ (duplicate agency code)"))
+            seen.add(code)
+    if sources["strategy"].rel in broken:
         return problems
-    seen: set[str] = set()
-    for i, a in enumerate(sources["agencies"].data["agencies"]):
-        code = model.code_text(a["code"])
-        if code in seen:
-            problems.append(sources["agencies"].problem(("agencies", i, "code"),
-                                                        f"รหัสหน่วยงาน {code} ซ้ำ (duplicate agency code)"))
-        seen.add(code)
     numbers: set[str] = set()
 
     def walk(nodes: list, parent: str | None, path: tuple):

@@ -1,0 +1,45 @@
+"""Invalid content: each case under tests/invalid/ must give exactly the messages in its
+expected.txt (first line: the exit status). A case holds only the files that differ from
+tests/invalid/_base/, a small valid site. Regenerate after an intended change of wording with
+`KPISITE_BLESS=1 pytest tests/test_invalid_content.py`, then read the diff.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kpisite import cli
+
+CASES = Path(__file__).parent / "invalid"
+
+
+def run_check(content: Path, *extra: str, capsys) -> tuple[int, str]:
+    status = cli.main(["check", "--content", str(content), *extra])
+    return status, capsys.readouterr().err
+
+
+def make_case(case: Path, tmp_path: Path) -> Path:
+    content = tmp_path / "content"
+    shutil.copytree(CASES / "_base", content)
+    shutil.copytree(case, content, dirs_exist_ok=True, ignore=shutil.ignore_patterns("expected.txt"))
+    return content
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir()
+                                        if p.is_dir() and not p.name.startswith("_")))
+def test_case_gives_expected_messages(case, tmp_path, capsys):
+    content = make_case(CASES / case, tmp_path)
+    status, err = run_check(content, capsys=capsys)
+    got = f"exit: {status}\n{err}"
+    expected_file = CASES / case / "expected.txt"
+    if os.environ.get("KPISITE_BLESS"):
+        expected_file.write_text(got, encoding="utf-8")
+    assert got == expected_file.read_text(encoding="utf-8")
+
+
+def test_base_is_valid(tmp_path, capsys):
+    status, err = run_check(make_case(CASES / "_base", tmp_path), capsys=capsys)
+    assert status == 0 and err == ""
