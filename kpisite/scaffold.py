@@ -22,6 +22,8 @@ SCHEMA_LINE = "# yaml-language-server: $schema={}schema/indicator.schema.json"
 EMPTY_QUARTERS = [{"quarter": n} for n in (1, 2, 3, 4)]
 _LOWER_UNITS = {"นาที"}  # units where a smaller value is better (DOMAIN.md)
 _NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
+# Text that YAML reads back unchanged without quotes (anything else is checked by a round trip).
+_PLAIN = re.compile(r"^(?![-?:,\[\]{}#&*!|>'\"%@`\s])(?!.*(?:: | #|:$|\s$))[^\t\n\r]+$")
 
 
 def scalar(value: Any) -> str:
@@ -33,6 +35,9 @@ def scalar(value: Any) -> str:
     if isinstance(value, (int, Decimal)):
         return str(value)
     text = str(value)
+    if _PLAIN.match(text) and not text[0].isdigit() and text.lower() not in (
+            "null", "true", "false", "~"):
+        return text
     try:
         if text and yaml.load(f"k: {text}", Loader=ContentLoader) == {"k": text}:
             return text

@@ -1,0 +1,203 @@
+"""Nothing lost, nothing unsafe published: hostile input, drafts, failed and killed builds,
+the output folder's guard, reproducible output, and random input that must never crash."""
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from conftest import REPO, soup
+from kpisite import cli, pipeline, render, synthetic
+from kpisite.diagnostics import ContentError
+from kpisite.load import read_source
+from kpisite.validate import check_indicator
+
+REF_FILE = "indicators/2564/5042-2007.yaml"
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under `folder` (but kpisite's own state) and the hash of its bytes."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and ".kpisite" not in p.parts}
+
+
+def edit(project: pipeline.Project, rel: str, old: str, new: str) -> None:
+    path = project.content / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_hostile_markdown_never_reaches_html_as_markup(project, tmp_path):
+    hostile = ("definition: |\n  <script>alert('x')</script>\n  <img src=x onerror=alert(1)>\n"
+               "  [คลิก](javascript:alert(1)) <a href=\"javascript:alert(2)\" onclick=\"x()\">a</a>\n"
+               "  {{ site.title }} {% raw %}\n")
+    edit(project, REF_FILE, "definition: |\n", hostile + "notes: |\n")
+    edit(project, REF_FILE, "\nnotes:\n", "\n")
+    out = tmp_path / "site"
+    pipeline.build(project, out)
+    page = soup(out / "indicators/2564/5042-2007.html")
+    assert page.find("script") is None and page.find("img") is None
+    for el in page.find_all(True):
+        assert not any(attr.startswith("on") for attr in el.attrs), el
+        assert "javascript:" not in el.get("href", "")
+    text = page.get_text()
+    assert "{{ site.title }}" in text and "{% raw %}" in text  # shown, never evaluated
+
+
+def test_draft_appears_nowhere(project, tmp_path):
+    edit(project, "indicators/2564/5042-2008.yaml", "fiscal_year: 2564", "published: false\nfiscal_year: 2564")
+    out = tmp_path / "site"
+    pipeline.build(project, out)
+    assert not list(out.rglob("5042-2008*"))
+    for path in out.rglob("*"):
+        if path.is_file() and ".kpisite" not in path.parts and path.suffix in (".html", ".js", ".csv", ".json", ".xml"):
+            assert "5042-2008" not in path.read_text(encoding="utf-8"), path
+    assert "ร้อยละของแหล่งกำเนิดได้รับการควบคุมฝุ่นละออง" not in (out / "agencies/5042.html").read_text()
+
+
+def test_failed_build_keeps_previous_site(project, tmp_path):
+    out = tmp_path / "site"
+    pipeline.build(project, out)
+    before = tree(out)
+    edit(project, REF_FILE, 'agency: "5042"', 'agency: "5042')
+    with pytest.raises(ContentError):
+        pipeline.build(project, out)
+    assert tree(out) == before
+
+
+def test_build_failing_while_rendering_keeps_previous_site(project, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    pipeline.build(project, out)
+    before = tree(out)
+    calls = {"n": 0}
+    original = render.Renderer.render
+
+    def failing(self, page):
+        calls["n"] += 1
+        if calls["n"] > 5:
+            raise RuntimeError("disk full, say")
+        return original(self, page)
+
+    monkeypatch.setattr(render.Renderer, "render", failing)
+    with pytest.raises(RuntimeError):
+        pipeline.build(project, out)
+    assert tree(out) == before
+    assert not list((out / ".kpisite").glob("stage-*"))
+
+
+def test_killed_build_keeps_previous_site(tmp_path):
+    content = tmp_path / "content"
+    synthetic.write_corpus(content, 1500)
+    out = tmp_path / "site"
+    pipeline.build(pipeline.Project(content), out)
+    before = tree(out)
+    (content / "site.yaml").write_text("title: ชื่อใหม่ที่ยังไม่ควรเห็น\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "build", "--content",
+                             str(content), "--out", str(out)], stderr=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:  # wait until pages are being written into the staging folder
+        staged = list((out / ".kpisite").glob("stage-*/indicators"))
+        if staged and sum(1 for _ in staged[0].rglob("*.html")) > 50:
+            break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert tree(out) == before
+    pipeline.build(pipeline.Project(content), out)  # the next build recovers
+    assert "ชื่อใหม่ที่ยังไม่ควรเห็น" in (out / "index.html").read_text(encoding="utf-8")
+    assert not list((out / ".kpisite").glob("stage-*"))
+
+
+def test_output_folder_guard(project, tmp_path, capsys):
+    foreign = tmp_path / "documents"
+    foreign.mkdir()
+    (foreign / "thesis.docx").write_text("precious")
+    status = cli.main(["build", "--content", str(project.content), "--out", str(foreign)])
+    assert status == 2 and "ไม่ได้สร้างโดย kpisite" in capsys.readouterr().err
+    assert [p.name for p in foreign.iterdir()] == ["thesis.docx"]
+    assert cli.main(["build", "--content", str(project.content), "--out", str(tmp_path)]) == 2
+    assert cli.main(["build", "--content", str(tmp_path / "missing")]) == 2
+
+
+def test_nothing_outside_the_output_folder_is_written(project, tmp_path):
+    out = tmp_path / "site"
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
+    pipeline.build(project, out)
+    pipeline.build(project, out)  # a second build replaces the first
+    after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if not p.is_relative_to(out)}
+    assert after == {p: t for p, t in before.items()}
+
+
+def test_two_builds_are_byte_identical(project, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")  # 2026-11-23 00:00 UTC, 07:00 in Bangkok
+    pipeline.build(project, tmp_path / "a")
+    pipeline.build(project, tmp_path / "b")
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    assert "23 พฤศจิกายน 2569" in (tmp_path / "a/index.html").read_text(encoding="utf-8")
+
+
+def test_symlink_out_of_content_and_huge_file_are_refused(project, tmp_path):
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("code: x\n")
+    (project.indicators / "link.yaml").symlink_to(secret)
+    (project.indicators / "huge.yaml").write_text("name: " + "ก" * 400_000 + "\n")
+    problems = pipeline.check(project)
+    messages = {p.path.rsplit("/", 1)[-1]: p.message for p in problems if p.severity == "error"}
+    assert "symlink" in messages["link.yaml"]
+    assert "file larger" in messages["huge.yaml"]
+
+
+# -- random and mutated input: a message, never a traceback ---------------------------------
+
+REF_TEXT = (REPO / "content" / REF_FILE).read_text(encoding="utf-8")
+SITE = pipeline.load_site(pipeline.Project(REPO / "content"))[0]
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
+                     st.text(max_size=20), st.sampled_from(["no", "2564-10-01", "0700", "~", "5.2"]))
+_values = st.recursive(_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=12)
+_keys = st.sampled_from(["code", "name", "type", "fiscal_year", "agency", "quarters", "rubric",
+                         "strategy", "target", "achieved", "assessment", "pair", "published"])
+
+
+def _load(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "fuzz.yaml"
+    path.write_bytes(data)
+    source, problems = read_source(path, tmp_path)
+    if source is not None:
+        check_indicator(source, SITE)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_mutated_reference_file_never_crashes(tmp_path, data):
+    raw = bytearray(REF_TEXT.encode("utf-8"))
+    for _ in range(data.draw(st.integers(1, 8))):
+        pos = data.draw(st.integers(0, len(raw)))
+        op = data.draw(st.sampled_from(["insert", "delete", "replace"]))
+        byte = data.draw(st.sampled_from(list(b":-[]{}&*!|>'\"#%@` \n\t0123456789") + [0xE0, 0xB8, 0xFF]))
+        if op == "insert":
+            raw.insert(pos, byte)
+        elif raw and pos < len(raw):
+            if op == "delete":
+                del raw[pos]
+            else:
+                raw[pos] = byte
+    _load(tmp_path, bytes(raw))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.one_of(_keys, st.text(max_size=6)), _values, max_size=8))
+def test_random_structures_never_crash(tmp_path, doc):
+    import yaml
+    _load(tmp_path, yaml.safe_dump(doc, allow_unicode=True).encode("utf-8"))
