@@ -232,9 +232,12 @@ def fmt(value: Number | None) -> str:
     """A number as recorded (its decimals kept), with thousands separators; '' for none."""
     if value is None:
         return ""
-    if isinstance(value, Decimal) and value.as_tuple().exponent > 0:
-        value = value.quantize(Decimal(1))  # 1E+3 -> 1000
-    return f"{value:,}"
+    try:
+        if isinstance(value, Decimal) and value.as_tuple().exponent > 0:
+            value = value.quantize(Decimal(1))  # 1E+3 -> 1000
+        return f"{value:,}"
+    except (ArithmeticError, ValueError):  # absurd magnitudes: show as written
+        return str(value)
 
 
 # -- the rest of the site ------------------------------------------------------------------

@@ -1,22 +1,37 @@
-"""The build: load -> validate -> model -> render -> write. `check` is the same, stopped before
-rendering. Every problem is gathered first; if any is an error, nothing is written.
+"""The build: load -> validate -> model -> render -> write, and `check` (stopped before rendering).
+
+Each indicator file is one unit of work (Worker.process): read, check, build the model, render
+its two pages, write them. Units run on every core, and a unit whose file did not change since
+the last build (same content hash, same templates, site files and code) reuses its pages.
+Then the pages that list indicators are rendered from light copies. Every problem is gathered
+first; if any is an error, the staged output is dropped and the previous site stays whole.
 """
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import gc
+import hashlib
+import multiprocessing
 import os
-from dataclasses import dataclass
+import pickle
+import signal
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import THEME, model, validate
 from .catalog import Catalog
 from .diagnostics import ContentError, Problem, errors, promote
-from .load import find_yaml_files, read_source, relative
+from .load import digest, find_yaml_files, read_source, relative
 from .render import Renderer, index_pages
-from .write import Staging, check_output_dir
+from .write import STATE, Staging, check_output_dir
 
 SITE_FILES = {"site": "site.yaml", "agencies": "agencies.yaml", "strategy": "strategy.yaml"}
 BANGKOK = dt.timezone(dt.timedelta(hours=7))
+CACHE = "cache.pickle"
+PARALLEL_MIN = 200  # below this many files, starting processes costs more than it saves
+CHUNK = 64
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,17 @@ class Project:
     @property
     def indicators(self) -> Path:
         return self.content / "indicators"
+
+
+@dataclass
+class FileResult:
+    """What one indicator file gave: a light Indicator for the indexes, problems, pages."""
+
+    rel: str
+    digest: str
+    indicator: model.Indicator | None  # without narrative texts; None if the file has errors
+    problems: list[Problem]
+    pages: list[str] = field(default_factory=list)
 
 
 def build_date() -> dt.date:
@@ -64,56 +90,189 @@ def load_site(project: Project) -> tuple[model.Site | None, list[Problem]]:
     return site, problems
 
 
-def load_indicators(project: Project, site: model.Site) -> tuple[list[model.Indicator], list[Problem]]:
-    """Every indicator file, read and checked on its own, then checked across files."""
-    files, problems = find_yaml_files(project.indicators, project.root)
-    indicators = []
-    for path in files:
-        source, found = read_source(path, project.root)
+class Worker:
+    """Processes indicator files for one site; `out` None means check only."""
+
+    def __init__(self, project: Project, site: model.Site, renderer: Renderer | None, out=None):
+        self.project, self.site, self.renderer, self.out = project, site, renderer, out
+
+    def process(self, path: Path) -> FileResult:
+        source, problems = read_source(path, self.project.root)
+        if source is None:
+            return FileResult(relative(path, self.project.root), "", None, problems)
+        ind, found = validate.check_indicator(source, self.site)
         problems += found
-        if source:
-            ind, found = validate.check_indicator(source, site)
-            problems += found
-            if ind:
-                indicators.append(ind)
-    problems += validate.check_duplicates(indicators, project.root)
-    return indicators, problems
+        pages = []
+        if ind is not None and ind.published and self.out is not None:
+            for page_path, html in self.renderer.indicator_pages(ind):
+                self.out.write(page_path, html)
+                pages.append(page_path)
+        light = ind.without_texts() if ind is not None else None
+        return FileResult(source.rel, source.digest, light, problems, pages)
 
 
-def collect(project: Project, strict: bool = False):
-    """The site, its indicators, and all problems (warnings made errors when `strict`)."""
-    site, problems = load_site(project)
-    indicators: list[model.Indicator] = []
-    if site is not None:
-        indicators, found = load_indicators(project, site)
-        problems += found
-    return site, indicators, promote(problems) if strict else problems
+_worker: Worker | None = None  # the Worker of a forked process
+_parent = 0
+
+
+def _start_worker(parent: int) -> None:
+    """A worker dies with the build that started it (a killed build must stop writing)."""
+    global _parent
+    _parent = parent
+    try:  # Linux: the kernel kills this process when its parent dies
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    gc.freeze()  # the inherited site and templates need no garbage collection
+
+
+def _process_chunk(paths: list[Path]) -> list[FileResult]:
+    results = []
+    for path in paths:
+        if os.getppid() != _parent:  # the parent died before the kernel could tell us
+            os._exit(1)
+        results.append(_worker.process(path))
+    return results
+
+
+def process_all(worker: Worker, paths: list[Path], jobs: int) -> list[FileResult]:
+    """Worker.process over `paths`, on `jobs` processes when it pays."""
+    global _worker
+    # fork shares the parsed templates and the site with the children; it is safe only while
+    # this process runs a single thread (the preview server's own builds stay in-process).
+    if jobs <= 1 or len(paths) < PARALLEL_MIN or threading.active_count() > 1:
+        return [worker.process(p) for p in paths]
+    _worker = worker
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(jobs, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
+            chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+            return [r for chunk in pool.imap_unordered(_process_chunk, chunks) for r in chunk]
+    finally:
+        _worker = None
+
+
+def theme_key(project: Project) -> str:
+    """A hash of everything besides an indicator's own file that its pages depend on."""
+    h = hashlib.blake2b(digest_size=16)
+    sources = [project.content / name for name in SITE_FILES.values()]
+    for folder in ("templates", "schema", "kpisite"):
+        sources += sorted((THEME / folder).rglob("*"))
+    for path in sources:
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+class Builder:
+    """One project built into one output folder; `serve` keeps it to update after edits."""
+
+    def __init__(self, project: Project, out: Path | None = None, strict: bool = False,
+                 jobs: int | None = None):
+        self.project, self.out, self.strict = project, out, strict
+        self.jobs = jobs or os.cpu_count() or 1
+        self.site: model.Site | None = None
+        self.results: dict[str, FileResult] = {}
+
+    # -- checking ----------------------------------------------------------------------------
+    def problems(self, site_problems: list[Problem]) -> list[Problem]:
+        """All problems: site files, each file, and across files (strict: all are errors)."""
+        found = site_problems + [p for r in self.results.values() for p in r.problems]
+        found += validate.check_duplicates(
+            (r.indicator for r in self.results.values() if r.indicator), self.project.root)
+        return promote(found) if self.strict else found
+
+    def check(self) -> list[Problem]:
+        site, problems = load_site(self.project)
+        if site is None:
+            return promote(problems) if self.strict else problems
+        self.site = site
+        files, found = find_yaml_files(self.project.indicators, self.project.root)
+        worker = Worker(self.project, site, None)
+        self.results = {r.rel: r for r in process_all(worker, files, self.jobs)}
+        return self.problems(problems + found)
+
+    # -- building ----------------------------------------------------------------------------
+    def build(self) -> list[Problem]:
+        """Build into `out`; raise ContentError (and change nothing) if the content has errors."""
+        check_output_dir(self.out, [self.project.content, THEME])
+        site, problems = load_site(self.project)
+        if site is None:
+            raise ContentError(promote(problems) if self.strict else problems)
+        self.site, self.renderer = site, Renderer(site)
+        files, found = find_yaml_files(self.project.indicators, self.project.root)
+        key = theme_key(self.project)
+        cached = self._read_cache(key)
+        stage = Staging(self.out)
+        try:
+            self.results = self._reuse(files, cached, stage)
+            todo = [f for f in files if relative(f, self.project.root) not in self.results]
+            worker = Worker(self.project, site, self.renderer, stage)
+            for result in process_all(worker, todo, self.jobs):
+                self.results[result.rel] = result
+            problems = self.problems(problems + found)
+            if errors(problems):
+                raise ContentError(problems)
+            self.catalog = self._catalog()
+            for page in index_pages(self.catalog, build_date()):
+                stage.write(page.path, self.renderer.render(page))
+            stage.copy_tree(THEME / "static", "static")
+        except BaseException:
+            stage.abort()
+            raise
+        stage.commit()
+        self._write_cache(key)
+        return problems
+
+    def _catalog(self) -> Catalog:
+        published = [r.indicator for r in self.results.values()
+                     if r.indicator is not None and r.indicator.published]
+        return Catalog(self.site, published)
+
+    def _reuse(self, files: list[Path], cached: dict, stage: Staging) -> dict[str, FileResult]:
+        """Results of files unchanged since the last build, their pages linked, not rendered."""
+        reused: dict[str, FileResult] = {}
+        if not cached:
+            return reused
+        for path in files:
+            rel = relative(path, self.project.root)
+            old = cached.get(rel)
+            if old is None or old.digest != digest(path.read_bytes()):
+                continue
+            if not all((self.out / p).is_file() for p in old.pages):
+                continue
+            for page in old.pages:
+                os.link(self.out / page, stage.path(page))
+            reused[rel] = old
+        return reused
+
+    def _read_cache(self, key: str) -> dict[str, FileResult]:
+        try:
+            with open(self.out / STATE / CACHE, "rb") as f:
+                saved_key, results = pickle.load(f)
+            return results if saved_key == key else {}
+        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+            return {}
+
+    def _write_cache(self, key: str) -> None:
+        tmp = self.out / STATE / (CACHE + ".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump((key, self.results), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.out / STATE / CACHE)
 
 
 def check(project: Project, strict: bool = False) -> list[Problem]:
     """All problems in the content; writes nothing."""
-    return collect(project, strict)[2]
+    return Builder(project, strict=strict).check()
 
 
-def build(project: Project, out: Path, strict: bool = False) -> list[Problem]:
+def build(project: Project, out: Path, strict: bool = False, jobs: int | None = None) -> list[Problem]:
     """Build the site into `out`; raise ContentError (and write nothing) if the content has errors."""
-    check_output_dir(out, [project.content, THEME])
-    site, indicators, problems = collect(project, strict)
-    if site is None or errors(problems):
-        raise ContentError(problems)
-    published = [ind for ind in indicators if ind.published]
-    renderer = Renderer(site, build_date())
-    stage = Staging(out)
-    try:
-        for ind in published:
-            for path, html in renderer.indicator_pages(ind):
-                stage.write(path, html)
-        cat = Catalog(site, [ind.without_texts() for ind in published])
-        for page in index_pages(cat):
-            stage.write(page.path, renderer.render(page))
-        stage.copy_tree(THEME / "static", "static")
-    except BaseException:
-        stage.abort()
-        raise
-    stage.commit()
-    return problems
+    return Builder(project, out, strict, jobs).build()
+
+
+def collect(project: Project, strict: bool = False):
+    """The site, its indicators (light copies), and all problems: for tests and tools."""
+    builder = Builder(project, strict=strict)
+    problems = builder.check()
+    return builder.site, [r.indicator for r in builder.results.values() if r.indicator], problems

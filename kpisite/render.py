@@ -2,47 +2,63 @@
 
 Templates live in templates/ and are plain Jinja: a designer can edit them without Python.
 Autoescape is on; content is passed as data, never compiled as a template.
+
+Every page that lists indicators says which groups of indicators it shows (`deps`): a page
+with {"agency:5042"} changes only when an indicator of agency 5042 does, so the preview server
+re-renders only what an edit touches. "*" means every indicator.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Iterator
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
 
+import jinja2
+import jinja2.meta
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from . import THEME, catalog as catalog_mod, markup, model, thai, urls
 
 TEMPLATE_DIR = THEME / "templates"
+ALL = "*"
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page to render: where it goes, which template, and what the template gets."""
+    """One output file: where it goes, and a template with its context (or a `make` function)."""
 
     path: str
-    template: str
-    context: dict
+    template: str = ""
+    context: dict = field(default_factory=dict, hash=False)
+    deps: frozenset = frozenset({ALL})
+    make: Callable[[], str | bytes] | None = field(default=None, hash=False)
+
+
+def groups(ind: model.Indicator) -> set[str]:
+    """The groups an indicator belongs to, as named in Page.deps."""
+    nodes = {f"node:{n}" for n in ind.strategy} or {"node:"}
+    return {f"year:{ind.year_key}", f"agency:{ind.agency or ''}", *nodes}
 
 
 class Renderer:
-    """Renders pages of one site; one instance per build (or per worker process)."""
+    """Renders pages of one site; one instance per build (shared by worker processes)."""
 
-    def __init__(self, site: model.Site, build_date: dt.date):
+    def __init__(self, site: model.Site):
         self.site = site
         env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True,
                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         env.filters.update(num=model.fmt, thai_digits=thai.thai_digits, md=markup.render,
                            thai_date=thai.format_date)
-        env.globals.update(site=site, urls=urls, build_date=build_date,
-                           year_label=catalog_mod.year_label,
+        env.globals.update(site=site, urls=urls, year_label=catalog_mod.year_label,
                            STATUSES=model.STATUSES, STATUS_RULE=model.STATUS_RULE,
                            TYPES=model.TYPES, fiscal_year_bounds=thai.fiscal_year_bounds)
         self.env = env
 
-    def render(self, page: Page) -> str:
-        """The HTML of one page; `root` leads from the page back to the site root."""
+    def render(self, page: Page) -> str | bytes:
+        """The content of one output; `root` leads from the page back to the site root."""
+        if page.make is not None:
+            return page.make()
         template = self.env.get_template(page.template)
         return template.render(page.context, page_path=page.path, root=urls.root_of(page.path))
 
@@ -57,17 +73,36 @@ class Renderer:
             Page(ind.print_path, "print.html", context | {"print_view": True}),
         )]
 
+    def templates_using(self, changed: set[str]) -> set[str]:
+        """The templates that include, import or extend any of `changed`, and `changed`."""
+        uses: dict[str, set[str]] = {}
+        for name in self.env.list_templates(extensions=["html"]):
+            source = self.env.loader.get_source(self.env, name)[0]
+            uses[name] = set(jinja2.meta.find_referenced_templates(self.env.parse(source)))
+        affected = set(changed)
+        while True:
+            more = {name for name, refs in uses.items() if refs & affected} - affected
+            if not more:
+                return affected
+            affected |= more
 
-def index_pages(cat: catalog_mod.Catalog) -> Iterator[Page]:
+
+INDICATOR_TEMPLATES = {"indicator.html", "print.html", "_indicator_sections.html"}
+
+
+def index_pages(cat: catalog_mod.Catalog, built: dt.date) -> Iterator[Page]:
     """Every page that lists indicators: home, strategy, agencies, fiscal years."""
-    yield Page(urls.HOME, "home.html", {"cat": cat})
+    yield Page(urls.HOME, "home.html", {"cat": cat, "build_date": built})
     yield Page(urls.STRATEGY, "strategy_index.html", {"cat": cat})
-    yield Page(urls.STRATEGY_NONE, "strategy_none.html", {"cat": cat})
+    yield Page(urls.STRATEGY_NONE, "strategy_none.html", {"cat": cat}, frozenset({"node:"}))
     for node in cat.site.strategy.walk():
-        yield Page(node.path, "strategy_node.html", {"cat": cat, "node": node})
+        yield Page(node.path, "strategy_node.html", {"cat": cat, "node": node},
+                   frozenset(f"node:{n.number}" for n in node.walk()))
     yield Page(urls.AGENCIES, "agency_index.html", {"cat": cat})
     for agency in cat.agencies:
-        yield Page(agency.path, "agency.html", {"cat": cat, "agency": agency})
+        yield Page(agency.path, "agency.html", {"cat": cat, "agency": agency},
+                   frozenset({f"agency:{agency.code}"}))
     yield Page(urls.YEARS, "year_index.html", {"cat": cat})
     for year in cat.years:
-        yield Page(urls.year(year), "year.html", {"cat": cat, "year": year})
+        yield Page(urls.year(year), "year.html", {"cat": cat, "year": year},
+                   frozenset({f"year:{year}"}))

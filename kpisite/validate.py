@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Iterable
 
+import fastjsonschema
 import jsonschema
 
 from . import THEME, model
@@ -36,16 +37,24 @@ def schema(kind: str) -> dict:
 
 
 @cache
-def _validator(kind: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(schema(kind))
+def _quick(kind: str):
+    """A compiled yes/no check (fastjsonschema): ten times faster than listing errors."""
+    return fastjsonschema.compile(schema(kind), use_formats=False)
+
+
+@cache
+def _validator(kind: str) -> jsonschema.Draft7Validator:
+    return jsonschema.Draft7Validator(schema(kind))
 
 
 def check_schema(source: Source, kind: str) -> list[Problem]:
     """Problems of `source` against schema/<kind>.schema.json."""
-    validator = _validator(kind)
-    if validator.is_valid(source.data):  # the common case, and much faster
-        return []
-    return [problem for error in validator.iter_errors(source.data)
+    try:
+        _quick(kind)(source.data)
+        return []  # the common case
+    except fastjsonschema.JsonSchemaException:
+        pass
+    return [problem for error in _validator(kind).iter_errors(source.data)
             for problem in _translate(error, source, kind)]
 
 
@@ -100,14 +109,14 @@ def _schema_at(kind: str, path: tuple) -> dict:
     node, root = schema(kind), schema(kind)
     for part in path:
         if "$ref" in node:
-            node = root["$defs"][node["$ref"].rsplit("/", 1)[-1]] | {
+            node = root["definitions"][node["$ref"].rsplit("/", 1)[-1]] | {
                 k: v for k, v in node.items() if k != "$ref"}
         if isinstance(part, int):
             node = node.get("items", {})
         else:
             node = node.get("properties", {}).get(part, {})
         if "$ref" in node and "properties" not in node and "items" not in node:
-            ref = root["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+            ref = root["definitions"][node["$ref"].rsplit("/", 1)[-1]]
             node = ref | {k: v for k, v in node.items() if k != "$ref"}
     return node
 

@@ -48,6 +48,7 @@ class Staging:
 
     def __init__(self, out: Path):
         self.out = out
+        self.created = not out.exists()  # a failed first build leaves no folder behind
         self.state = out / STATE
         self.state.mkdir(parents=True, exist_ok=True)
         (self.state / MARKER).write_text(json.dumps({"generator": "kpisite"}) + "\n")
@@ -75,7 +76,7 @@ class Staging:
         shutil.copytree(source, safe_join(self.dir, rel), dirs_exist_ok=True)
 
     def abort(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+        shutil.rmtree(self.out if self.created else self.dir, ignore_errors=True)
 
     def commit(self) -> None:
         """Swap the staged entries into the output folder, then drop the old ones."""

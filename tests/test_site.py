@@ -173,13 +173,16 @@ def test_every_indicator_reachable_from_home(built_site):
 
 
 def test_each_indicator_listed_by_agency_year_and_strategy(built_site):
-    year = text_of(soup(built_site / "years/2564.html"))
-    agency = text_of(soup(built_site / "agencies/5042.html"))
-    node = text_of(soup(built_site / "strategy/5-2-1-1.html"))
-    for text in (year, agency, node):
-        assert "5042-2007" in text
+    year = soup(built_site / "years/2564.html")
+    link = year.find("a", string="สำนักงานเขตสายไหม")
+    assert link["href"] == "../agencies/5042.html#fy-2564"
+    agency = soup(built_site / "agencies/5042.html")
+    assert "5042-2007" in text_of(agency.find(id="fy-2564"))
+    assert "5042-2007" in text_of(soup(built_site / "strategy/5-2-1-1.html"))
     unlinked = text_of(soup(built_site / "strategy/none.html"))
     assert "1900-6502" in unlinked and "5042-2007" not in unlinked
+    no_agency = text_of(soup(built_site / "years/2562-2563.html"))
+    assert "170" in no_agency and "ตัวชี้วัดที่ไม่ระบุหน่วยงาน" in no_agency
 
 
 def test_strategy_index_shows_counts_and_empty_nodes(built_site):
