@@ -4,33 +4,16 @@ Holds light copies (no narrative texts): the indexes list facts, not reports.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from operator import attrgetter
 
-from . import thai, urls
-from .model import STATUSES, Agency, Indicator, Site, StrategyNode
-
-
-def year_sort_key(key: str) -> tuple:
-    """Newest fiscal year first; a span sorts by its last year; 'no year' last."""
-    if key == urls.NO_YEAR:
-        return (1, 0, "")
-    return (0, -int(key[-4:]), "".join(chr(0x10FFFF - ord(c)) for c in key))
+from . import urls
+from .model import STATUSES, Agency, Indicator, Site, StrategyNode, year_sort_key
 
 
 def year_label(key: str) -> str:
     return "ไม่ระบุปีงบประมาณ" if key == urls.NO_YEAR else f"ปีงบประมาณ {key}"
-
-
-def _natural(text: str) -> tuple:
-    """'(7)' < '(12)'; Thai digits count as digits."""
-    return tuple(int(n) for n in re.findall(r"\d+", thai.arabic_digits(text)))
-
-
-def indicator_sort_key(ind: Indicator) -> tuple:
-    return (year_sort_key(ind.year_key), ind.agency or "~", _natural(ind.order) or (10**9,),
-            _natural(ind.code), ind.code)
 
 
 @dataclass
@@ -42,7 +25,8 @@ class Catalog:
     by_node: dict[str, list[Indicator]] = field(init=False)
 
     def __post_init__(self):
-        self.indicators = sorted(self.indicators, key=indicator_sort_key)
+        self.indicators = sorted(self.indicators, key=attrgetter("sort_key"))
+        self._rank = {id(ind): i for i, ind in enumerate(self.indicators)}
         by_year, by_agency, by_node = defaultdict(list), defaultdict(list), defaultdict(list)
         for ind in self.indicators:
             by_year[ind.year_key].append(ind)
@@ -51,6 +35,7 @@ class Catalog:
                 by_node[number].append(ind)
         self.by_year = {k: by_year[k] for k in sorted(by_year, key=year_sort_key)}
         self.by_agency, self.by_node = dict(by_agency), dict(by_node)
+        self._subtrees: dict[str, list[Indicator]] = {}
 
     @property
     def unlinked(self) -> list[Indicator]:
@@ -72,11 +57,13 @@ class Catalog:
 
     def in_subtree(self, node: StrategyNode) -> list[Indicator]:
         """Indicators linked to `node` or to any node below it, each once."""
-        seen: dict[int, Indicator] = {}
-        for n in node.walk():
-            for ind in self.by_node.get(n.number, []):
-                seen.setdefault(id(ind), ind)
-        return sorted(seen.values(), key=indicator_sort_key)
+        if node.number not in self._subtrees:
+            seen: dict[int, Indicator] = {}
+            for n in node.walk():
+                for ind in self.by_node.get(n.number, []):
+                    seen.setdefault(id(ind), ind)
+            self._subtrees[node.number] = sorted(seen.values(), key=lambda i: self._rank[id(i)])
+        return self._subtrees[node.number]
 
     def agency_of(self, ind: Indicator) -> Agency | None:
         return self.site.agency(ind.agency)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import THEME, pipeline, scaffold
 from .diagnostics import ContentError, errors, report
-from .write import OutputError
+from .write import OutputError, check_output_dir
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -38,6 +38,12 @@ def parser() -> argparse.ArgumentParser:
 
     content_options(sub.add_parser("build", help="check the content, then build the site"))
     content_options(sub.add_parser("check", help="check the content; write nothing"), out=False)
+
+    srv = sub.add_parser("serve", help="build, serve at http://127.0.0.1:8000, rebuild on edits")
+    content_options(srv)
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: localhost)")
+    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument("--open", action="store_true", help="open the site in a web browser")
 
     new = sub.add_parser("new", help="create a new indicator file, every section present")
     new.add_argument("--content", type=Path, default=None)
@@ -68,6 +74,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command in ("build", "check"):
             return _build_or_check(command, project, args)
+        if command == "serve":
+            from .serve import serve  # livereload (tornado) is loaded only for the preview
+
+            out = args.out or project.content.resolve().parent / "site"
+            check_output_dir(out, [project.content, THEME])
+            out.mkdir(parents=True, exist_ok=True)
+            try:
+                serve(pipeline.Builder(project, out, args.strict), args.host, args.port, args.open)
+            except KeyboardInterrupt:
+                pass
+            return EXIT_OK
         if command == "new":
             return _new(project, args)
         if command == "import":

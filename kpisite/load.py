@@ -155,12 +155,16 @@ def read_source(path: Path, root: Path) -> tuple[Source | None, list[Problem]]:
     except RefusedYAML as exc:
         return fail(exc.line or _first_alias_line(text), str(exc))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark, context = exc.problem_mark or exc.context_mark, exc.context_mark
         column = mark.column + 1 if mark else "?"
+        opened = ""
+        if context and mark and context.line != mark.line and any(
+                word in (exc.context or "") for word in ("flow", "quoted")):  # [ or " left open
+            opened = f" ส่วนนี้เริ่มที่บรรทัด {context.line + 1} ({exc.context} at line {context.line + 1})"
         return fail(mark.line + 1 if mark else None,
-                    f"รูปแบบ YAML ไม่ถูกต้องที่คอลัมน์ {column}: ตรวจเครื่องหมายคำพูด ทวิภาค (:) และการย่อหน้า"
-                    f"ในบรรทัดนี้หรือบรรทัดก่อนหน้า (YAML syntax error, column {column}: "
-                    f"{exc.problem or exc.context})")
+                    f"รูปแบบ YAML ไม่ถูกต้องที่คอลัมน์ {column}: ตรวจเครื่องหมายคำพูด วงเล็บ ทวิภาค (:) "
+                    f"และการย่อหน้าในบรรทัดนี้หรือก่อนหน้า (YAML syntax error, column {column}: "
+                    f"{exc.problem or exc.context}){opened}")
     except (yaml.YAMLError, RecursionError, ArithmeticError, ValueError) as exc:
         return fail(None, f"รูปแบบ YAML ไม่ถูกต้อง (YAML error): {exc}")
     if not isinstance(data, dict):

@@ -5,8 +5,10 @@ target, and the flags for recorded numbers that do not add up.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from . import thai, urls
@@ -136,7 +138,7 @@ class Indicator:
     def achieved_derived(self) -> bool:
         return self.achieved is None and self.achieved_value is not None
 
-    @property
+    @cached_property
     def status(self) -> str:
         """met / not-met / not-reported / no-target: the rule is STATUS_RULE."""
         if self.target is None:
@@ -169,6 +171,12 @@ class Indicator:
             return int(value)
         return None
 
+    @cached_property
+    def sort_key(self) -> tuple:
+        """Lists show the newest year first, then by agency, order label and code."""
+        return (year_sort_key(self.year_key), self.agency or "~", _natural(self.order) or (10**9,),
+                _natural(self.code), self.code)
+
     def quarter_months(self, quarter: int) -> str:
         """The months of a quarter of this indicator's fiscal year, e.g. 'ต.ค.-ธ.ค. 2563'."""
         if self.fiscal_year and self.fiscal_year.isdigit():
@@ -181,10 +189,24 @@ class Indicator:
         return consistency_flags(self)
 
     def without_texts(self) -> Indicator:
-        """A light copy for indexes: the narrative fields dropped."""
+        """A light copy for indexes: the narrative fields dropped, derived facts kept."""
         quarters = [replace(q, report="") for q in self.quarters]
-        return replace(self, summary="", definition="", calculation="", data_collection="",
-                       notes="", rubric=[], evidence=[], projects=[], quarters=quarters)
+        light = replace(self, summary="", definition="", calculation="", data_collection="",
+                        notes="", rubric=[], evidence=[], projects=[], quarters=quarters)
+        light.__dict__.update(status=self.status, sort_key=self.sort_key)  # computed once
+        return light
+
+
+def year_sort_key(key: str) -> tuple:
+    """Newest fiscal year first; a span sorts by its last year; 'no year' last."""
+    if key == urls.NO_YEAR:
+        return (1, 0, "")
+    return (0, -int(key[-4:]), "".join(chr(0x10FFFF - ord(c)) for c in key))
+
+
+def _natural(text: str) -> tuple:
+    """'(7)' < '(12)'; Thai digits count as digits."""
+    return tuple(int(n) for n in re.findall(r"\d+", thai.arabic_digits(text)))
 
 
 def consistency_flags(ind: Indicator) -> list[Flag]:

@@ -24,8 +24,8 @@ from . import THEME, model, validate
 from .catalog import Catalog
 from .diagnostics import ContentError, Problem, errors, promote
 from .load import digest, find_yaml_files, read_source, relative
-from .render import Renderer, index_pages
-from .write import STATE, Staging, check_output_dir
+from .render import ALL, INDICATOR_TEMPLATES, Renderer, groups, index_pages
+from .write import STATE, Direct, Staging, check_output_dir
 
 SITE_FILES = {"site": "site.yaml", "agencies": "agencies.yaml", "strategy": "strategy.yaml"}
 BANGKOK = dt.timezone(dt.timedelta(hours=7))
@@ -103,7 +103,7 @@ class Worker:
         ind, found = validate.check_indicator(source, self.site)
         problems += found
         pages = []
-        if ind is not None and ind.published and self.out is not None:
+        if ind is not None and ind.published and self.out is not None and not errors(problems):
             for page_path, html in self.renderer.indicator_pages(ind):
                 self.out.write(page_path, html)
                 pages.append(page_path)
@@ -172,7 +172,10 @@ class Builder:
         self.project, self.out, self.strict = project, out, strict
         self.jobs = jobs or os.cpu_count() or 1
         self.site: model.Site | None = None
+        self.site_problems: list[Problem] = []
         self.results: dict[str, FileResult] = {}
+        self.built = False  # True once `out` matches self.results (update() may then patch it)
+        self.pending: set[str] = set()  # groups and templates whose pages await re-rendering
 
     # -- checking ----------------------------------------------------------------------------
     def problems(self, site_problems: list[Problem]) -> list[Problem]:
@@ -199,8 +202,10 @@ class Builder:
         site, problems = load_site(self.project)
         if site is None:
             raise ContentError(promote(problems) if self.strict else problems)
+        self.built = False
         self.site, self.renderer = site, Renderer(site)
         files, found = find_yaml_files(self.project.indicators, self.project.root)
+        self.site_problems = problems + found
         key = theme_key(self.project)
         cached = self._read_cache(key)
         stage = Staging(self.out)
@@ -210,11 +215,10 @@ class Builder:
             worker = Worker(self.project, site, self.renderer, stage)
             for result in process_all(worker, todo, self.jobs):
                 self.results[result.rel] = result
-            problems = self.problems(problems + found)
+            problems = self.problems(self.site_problems)
             if errors(problems):
                 raise ContentError(problems)
-            self.catalog = self._catalog()
-            for page in index_pages(self.catalog, build_date()):
+            for page in index_pages(self._catalog(), build_date()):
                 stage.write(page.path, self.renderer.render(page))
             stage.copy_tree(THEME / "static", "static")
         except BaseException:
@@ -222,7 +226,59 @@ class Builder:
             raise
         stage.commit()
         self._write_cache(key)
+        self.built = True
         return problems
+
+    # -- updating after an edit (the preview server) -------------------------------------------
+    def update(self, changed: set[Path]) -> list[str] | None:
+        """Bring `out` up to date after `changed` files changed; returns what was written
+        (None: everything was rebuilt).
+
+        An edit of indicator files re-renders their pages and the pages that list them; an
+        edit of an index template re-renders the pages that use it; anything else (site files,
+        schema, code, the indicator templates) rebuilds everything. Raises ContentError.
+        """
+        changed = {p.resolve() for p in changed}
+        templates = {p.name for p in changed if p.is_relative_to(THEME / "templates")}
+        static = [p for p in changed if p.is_relative_to(THEME / "static")]
+        indicators = [p for p in changed if p.is_relative_to(self.project.indicators.resolve())
+                      and p.suffix in (".yaml", ".yml")]
+        affected_templates = (self.renderer.templates_using(templates)
+                              if self.built and templates else set())
+        if (not self.built or len(indicators) + len(static) + len(templates) < len(changed)
+                or affected_templates & INDICATOR_TEMPLATES):
+            self.build()
+            return None
+        out = Direct(self.out)
+        if static:
+            out.copy_tree(THEME / "static", "static")
+        touched = self.pending  # includes what an update that failed did not get to
+        touched |= {f"template:{t}" for t in affected_templates}
+        written: list[str] = []
+        worker = Worker(self.project, self.site, self.renderer, out)
+        for path in sorted(indicators):
+            rel = relative(path, self.project.root)
+            old = self.results.pop(rel, None)
+            new = worker.process(path) if path.is_file() else None
+            if new is not None:
+                self.results[rel] = new
+                written += new.pages
+            for r in (old, new):
+                if r is not None and r.indicator is not None:
+                    touched |= groups(r.indicator)
+            for gone in set(old.pages if old else []) - set(new.pages if new else []):
+                out.remove(gone)
+        problems = self.problems(self.site_problems)
+        if errors(problems):
+            raise ContentError(problems)
+        if any(not t.startswith("template:") for t in touched):
+            touched.add(ALL)
+        for page in index_pages(self._catalog(), build_date()):
+            if page.deps & touched or f"template:{page.template}" in touched:
+                if out.write(page.path, self.renderer.render(page)):
+                    written.append(page.path)
+        self.pending = set()
+        return written
 
     def _catalog(self) -> Catalog:
         published = [r.indicator for r in self.results.values()

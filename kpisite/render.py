@@ -41,13 +41,25 @@ def groups(ind: model.Indicator) -> set[str]:
     return {f"year:{ind.year_key}", f"agency:{ind.agency or ''}", *nodes}
 
 
+def environment() -> Environment:
+    """Jinja with autoescape on, undefined names an error, and the templates/ folder."""
+    return Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def error_page(problems: list) -> str:
+    """The preview server's page listing the content's errors (and warnings)."""
+    return environment().get_template("error.html").render(
+        errors=[p for p in problems if p.severity == "error"],
+        warnings=[p for p in problems if p.severity != "error"])
+
+
 class Renderer:
     """Renders pages of one site; one instance per build (shared by worker processes)."""
 
     def __init__(self, site: model.Site):
         self.site = site
-        env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True,
-                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        env = environment()
         env.filters.update(num=model.fmt, thai_digits=thai.thai_digits, md=markup.render,
                            thai_date=thai.format_date)
         env.globals.update(site=site, urls=urls, year_label=catalog_mod.year_label,

@@ -93,3 +93,36 @@ class Staging:
             (self.dir / name).rename(current)
         shutil.rmtree(old, ignore_errors=True)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Direct:
+    """Writes straight into a built output folder (the preview server's small updates).
+
+    Each file is replaced by a rename, never rewritten in place: pages reused by a build are
+    hard links shared with the previous build, and a half-written page is never served.
+    """
+
+    def __init__(self, out: Path):
+        self.out = out
+
+    def write(self, rel: str, content: str | bytes) -> bool:
+        """Write `rel` unless it already holds exactly `content`; True if written."""
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        target = safe_join(self.out, rel)
+        try:
+            if target.read_bytes() == data:
+                return False
+        except OSError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        return True
+
+    def remove(self, rel: str) -> None:
+        safe_join(self.out, rel).unlink(missing_ok=True)
+
+    def copy_tree(self, source: Path, rel: str) -> None:
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                self.write(f"{rel}/{path.relative_to(source).as_posix()}", path.read_bytes())

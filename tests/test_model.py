@@ -1,4 +1,5 @@
 """The status rule and the derived facts, on the bundled sample indicators and made-up cases."""
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
@@ -33,9 +34,9 @@ def test_status_of_bundled_samples(bundled, code, status):
 def test_lower_is_better_decides_met(bundled):
     ind = bundled["1900-6502"]
     assert ind.direction == "lower"
-    assert model.Indicator(**{**ind.__dict__, "achieved": D("7")}).status == "not-met"
-    assert model.Indicator(**{**ind.__dict__, "achieved": D("3")}).status == "met"
-    higher = model.Indicator(**{**ind.__dict__, "direction": None, "achieved": D("3")})
+    assert replace(ind, achieved=D("7")).status == "not-met"
+    assert replace(ind, achieved=D("3")).status == "met"
+    higher = replace(ind, direction=None, achieved=D("3"))
     assert higher.status == "not-met"
 
 

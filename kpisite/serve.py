@@ -1,0 +1,137 @@
+"""The preview server: `python build.py serve`. Builds, serves the output folder with
+livereload, and after every saved edit updates only what the edit touches and reloads the page.
+
+While the content has errors the browser shows a page that lists them (file, line, field,
+message); fixing the files brings the site back. Only the output folder is served; nothing is
+written outside it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from livereload import Server
+from livereload.handlers import LiveReloadHandler, StaticFileHandler
+from livereload.watcher import Watcher
+from tornado.web import HTTPError
+
+from . import THEME
+from .diagnostics import ContentError, report
+from .pipeline import Builder
+from .render import error_page
+from .write import STATE
+
+WATCHED_THEME = ("templates", "static", "schema")
+
+
+class Scanner:
+    """Which watched files were added, changed or removed since the last look."""
+
+    def __init__(self, folders: list[Path]):
+        self.folders = folders
+        self.seen = self._snapshot()
+
+    def _snapshot(self) -> dict[Path, tuple[int, int]]:
+        state = {}
+        for folder in self.folders:
+            for dirpath, dirnames, filenames in os.walk(folder):
+                dirnames[:] = [d for d in dirnames if not d.startswith((".", "__"))]
+                for name in filenames:
+                    if name.startswith(".") or name.endswith(("~", ".swp", ".tmp")):
+                        continue
+                    path = Path(dirpath, name)
+                    try:
+                        st = path.stat()
+                    except OSError:  # removed while we looked
+                        continue
+                    state[path] = (st.st_mtime_ns, st.st_size)
+        return state
+
+    def changes(self) -> set[Path]:
+        now = self._snapshot()
+        changed = {p for p in now.keys() | self.seen.keys() if now.get(p) != self.seen.get(p)}
+        self.seen = now
+        return changed
+
+
+class Preview:
+    """The builder, the latest problems, and what the browser is shown meanwhile."""
+
+    def __init__(self, builder: Builder):
+        self.builder = builder
+        self.error_html: str | None = None
+
+    def rebuild(self, changed: set[Path] | None = None) -> None:
+        start = time.perf_counter()
+        try:
+            written = self.builder.update(changed) if changed else self._full()
+        except ContentError as exc:
+            self.error_html = error_page(exc.problems)
+            print(report(exc.problems), file=sys.stderr, flush=True)
+            print(f"มีข้อผิดพลาด: เบราว์เซอร์จะแสดงรายการจนกว่าจะแก้ (content has errors; "
+                  f"the browser shows them until fixed)", file=sys.stderr, flush=True)
+            return
+        self.error_html = None
+        took = (time.perf_counter() - start) * 1000
+        if written is None:
+            print(f"สร้างเว็บไซต์ทั้งหมดใน (built everything in) {took:.0f} ms", flush=True)
+            return
+        shown = ", ".join(written[:8]) + (f" และอีก {len(written) - 8}" if len(written) > 8 else "")
+        print(f"สร้างใหม่ (rebuilt) {len(written)} ไฟล์ใน {took:.0f} ms: {shown or '-'}", flush=True)
+
+    def _full(self) -> None:
+        self.builder.build()
+
+
+class PreviewWatcher(Watcher):
+    """livereload's watcher, told exactly which files changed (its own stops at the first)."""
+
+    def __init__(self, preview: Preview, scanner: Scanner):
+        super().__init__()
+        self.preview, self.scanner = preview, scanner
+        for folder in scanner.folders:  # for livereload's bookkeeping; examine() does the work
+            self.watch(str(folder))
+
+    def examine(self):
+        if self._changes:  # livereload's own start-up message
+            return self._changes.pop()
+        changed = self.scanner.changes()
+        if not changed:
+            return None, None
+        self.preview.rebuild(changed)
+        return str(sorted(changed)[0]), None
+
+
+def handler_for(preview: Preview):
+    class PreviewHandler(StaticFileHandler):
+        """Serves the built site, or the error page while the content has errors."""
+
+        async def get(self, path, include_body=True):
+            if path.startswith(STATE):  # kpisite's own bookkeeping is not part of the site
+                raise HTTPError(404)
+            if preview.error_html is not None and (path == "" or path.endswith(".html")):
+                self.set_status(500)
+                self.set_header("Content-Type", "text/html; charset=UTF-8")
+                self.finish(preview.error_html)
+                return
+            await super().get(path, include_body)
+
+    return PreviewHandler
+
+
+def serve(builder: Builder, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False):
+    """Build, then serve `builder.out` until interrupted."""
+    preview = Preview(builder)
+    scanner = Scanner([builder.project.content] + [THEME / f for f in WATCHED_THEME])
+    preview.rebuild()
+    LiveReloadHandler.DEFAULT_RELOAD_TIME = 0  # reload after every save, however quick
+    logging.getLogger("livereload").setLevel(logging.WARNING)
+    server = Server(watcher=PreviewWatcher(preview, scanner))
+    server.SFH = handler_for(preview)
+    url = f"http://{host}:{port}/"
+    print(f"พรีวิวที่ (serving) {url}  (Ctrl+C เพื่อหยุด)", flush=True)
+    server.serve(host=host, port=port, root=str(builder.out), open_url_delay=0.5 if open_browser else None,
+                 restart_delay=0)

@@ -1,0 +1,171 @@
+"""The preview server: incremental updates equal a full build; the server reloads, shows
+errors, recovers, serves only the site, on localhost, and never writes into content/."""
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from kpisite import pipeline
+from kpisite.diagnostics import ContentError
+from test_safety import edit, tree
+
+REF = "indicators/2564/5042-2007.yaml"
+
+
+@pytest.fixture
+def fixed_date(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")
+
+
+def full_build(project, out):
+    shutil.rmtree(out, ignore_errors=True)
+    pipeline.build(project, out)
+    return tree(out)
+
+
+def test_incremental_updates_equal_a_full_build(project, tmp_path, fixed_date):
+    live = tmp_path / "live"
+    builder = pipeline.Builder(project, live)
+    builder.build()
+    ind = project.indicators
+    steps = [
+        # a quarter's result
+        lambda: edit(project, REF, "result: 2.00", "result: 3.00"),
+        # a draft disappears from every list
+        lambda: edit(project, "indicators/2564/5042-2008.yaml", "fiscal_year: 2564", "published: false\nfiscal_year: 2564"),
+        # a new indicator, and one moved to another agency and year
+        lambda: (ind / "2564/copy.yaml").write_text((ind / "2564/5010-0957.yaml").read_text(
+            encoding="utf-8").replace("code: 5010-0957", "code: 5010-9999"), encoding="utf-8"),
+        lambda: edit(project, "indicators/2563/2400-1014.yaml", 'agency: "2400"', 'agency: "5042"'),
+        # a file removed
+        lambda: (ind / "2563/0700-0787.yaml").unlink(),
+    ]
+    for step in steps:
+        before = {p: p.stat().st_mtime_ns for p in ind.rglob("*.yaml")}
+        step()
+        after = {p: p.stat().st_mtime_ns for p in ind.rglob("*.yaml")}
+        changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+        builder.update(changed)
+        assert tree(live) == full_build(project, tmp_path / "full"), step
+
+
+def test_one_edit_rerenders_only_what_depends_on_it(project, tmp_path, fixed_date):
+    builder = pipeline.Builder(project, tmp_path / "site")
+    builder.build()
+    edit(project, REF, "result: 2.00", "result: 3.00")
+    written = set(builder.update({project.content / REF}))
+    assert {"indicators/2564/5042-2007.html", "indicators/2564/5042-2007.print.html"} <= written
+    # the result is not shown in any list, so no index page changed
+    assert not {"agencies/5042.html", "agencies/0700.html", "years/2563.html"} & written
+    edit(project, REF, "achieved: 5", "achieved: 4")  # the status changes: the lists change
+    written = set(builder.update({project.content / REF}))
+    assert {"agencies/5042.html", "index.html", "strategy/5-2-1-1.html"} <= written
+    assert not {"agencies/0700.html", "years/2563.html", "strategy/1-1.html"} & written
+
+
+def test_invalid_edit_keeps_state_and_recovers(project, tmp_path, fixed_date):
+    builder = pipeline.Builder(project, tmp_path / "site")
+    builder.build()
+    edit(project, REF, "achieved: 5", "achieved: [5")
+    with pytest.raises(ContentError) as exc:
+        builder.update({project.content / REF})
+    assert [p.path for p in exc.value.problems if p.severity == "error"] == ["content/" + REF]
+    edit(project, REF, "achieved: [5", "achieved: 4")
+    builder.update({project.content / REF})
+    assert tree(tmp_path / "site") == full_build(project, tmp_path / "full")
+
+
+# -- the server itself, as a user runs it ----------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, r.read().decode("utf-8")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8")
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def server(project, tmp_path):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--content",
+                             str(project.content), "--out", str(tmp_path / "site"), "--port",
+                             str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}/"
+
+    def up():
+        try:
+            return fetch(base)[0] == 200
+        except OSError:
+            return False
+
+    wait_for(up)
+    yield base, port, proc
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_server_reloads_shows_errors_and_recovers(server, project):
+    base, port, proc = server
+    content_before = tree(project.content)
+    page = base + "indicators/2564/5042-2007.html"
+    status, html = fetch(page)
+    assert status == 200 and "livereload.js" in html  # the reload script is injected
+    assert "2.00" in html and "7.00" not in html
+
+    edit(project, REF, "result: 2.00", "result: 7.00")
+    wait_for(lambda: "7.00" in fetch(page)[1])
+
+    edit(project, REF, "achieved: 5", "achieved: [5")
+    status, html = wait_for(lambda: (r := fetch(page))[0] == 500 and r)
+    assert "content/indicators/2564/5042-2007.yaml:" in html and "บรรทัด 14" in html
+    assert "livereload.js" in html
+
+    edit(project, REF, "achieved: [5", "achieved: 4")
+    wait_for(lambda: fetch(page)[0] == 200)
+    assert ">4<" in fetch(page)[1].replace(" ", "")
+
+    # it never wrote into content/: only our own edits differ
+    after = tree(project.content)
+    assert {k for k in after if after[k] != content_before.get(k)} == {REF}
+    assert set(after) == set(content_before)
+
+
+def test_server_listens_on_localhost_only_and_serves_only_the_site(server):
+    base, port, proc = server
+    listening = []
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        if state == "0A" and int(local.split(":")[1], 16) == port:
+            listening.append(local.split(":")[0])
+    assert listening == ["0100007F"]  # 127.0.0.1
+    for url in ("../content/site.yaml", "..%2Fcontent%2Fsite.yaml", "%2e%2e/content/site.yaml",
+                ".kpisite/output.json", ".kpisite/cache.pickle"):
+        status, body = fetch(base + url)
+        assert status in (403, 404) and "title:" not in body, url
