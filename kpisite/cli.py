@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from . import THEME, pipeline, scaffold
+from .bundle import FOLDER, write_zip
 from .diagnostics import ContentError, errors, report
 from .write import OutputError, check_output_dir
 
@@ -45,6 +46,10 @@ def parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, default=8000)
     srv.add_argument("--open", action="store_true", help="open the site in a web browser")
 
+    bun = sub.add_parser("bundle", help="build, then zip the site for offline reading")
+    content_options(bun)
+    bun.add_argument("--output", type=Path, default=None, help="the zip file (default: site.zip)")
+
     new = sub.add_parser("new", help="create a new indicator file, every section present")
     new.add_argument("--content", type=Path, default=None)
     new.add_argument("--agency", required=True, help='agency code, e.g. "5042"')
@@ -72,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     project = pipeline.Project(content)
     try:
-        if command in ("build", "check"):
+        if command in ("build", "check", "bundle"):
             return _build_or_check(command, project, args)
         if command == "serve":
             from .serve import serve  # livereload (tornado) is loaded only for the preview
@@ -116,7 +121,11 @@ def _build_or_check(command: str, project: pipeline.Project, args) -> int:
     if errors(problems):
         return EXIT_CONTENT
     took = time.perf_counter() - start
-    if command == "build":
+    if command == "bundle":
+        target = args.output or out.with_suffix(".zip")
+        count = write_zip(out, target)
+        print(f"เขียน (wrote) {target}: {count} ไฟล์ ในโฟลเดอร์ {FOLDER}/ แตกไฟล์แล้วเปิด {FOLDER}/index.html")
+    elif command == "build":
         print(f"สร้างเว็บไซต์แล้วที่ (built) {out} ใน {took:.1f} วินาที")
     else:
         print(f"ตรวจแล้ว ไม่พบข้อผิดพลาด (no errors) ใน {took:.1f} วินาที")

@@ -107,6 +107,9 @@ class Indicator:
     notes: str = ""
     source_url: str = ""
     published: bool = True
+    # Lines this indicator contributes to site-wide files (search index, CSV, JSON), made once
+    # where the file is read, so that updating those files after one edit is a join.
+    exports: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     # -- where it lives --------------------------------------------------------------------
     @property

@@ -20,11 +20,11 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import THEME, model, validate
+from . import THEME, model, opendata, search, validate
 from .catalog import Catalog
 from .diagnostics import ContentError, Problem, errors, promote
 from .load import digest, find_yaml_files, read_source, relative
-from .render import ALL, INDICATOR_TEMPLATES, Renderer, groups, index_pages
+from .render import ALL, INDICATOR_TEMPLATES, Renderer, groups, site_pages
 from .write import STATE, Direct, Staging, check_output_dir
 
 SITE_FILES = {"site": "site.yaml", "agencies": "agencies.yaml", "strategy": "strategy.yaml"}
@@ -107,7 +107,10 @@ class Worker:
             for page_path, html in self.renderer.indicator_pages(ind):
                 self.out.write(page_path, html)
                 pages.append(page_path)
-        light = ind.without_texts() if ind is not None else None
+        light = None
+        if ind is not None:
+            ind.exports = search.exports(ind) | opendata.exports(ind, self.site)
+            light = ind.without_texts()
         return FileResult(source.rel, source.digest, light, problems, pages)
 
 
@@ -176,6 +179,7 @@ class Builder:
         self.results: dict[str, FileResult] = {}
         self.built = False  # True once `out` matches self.results (update() may then patch it)
         self.pending: set[str] = set()  # groups and templates whose pages await re-rendering
+        self.site_paths: set[str] = set()  # the outputs of site_pages() in `out`
 
     # -- checking ----------------------------------------------------------------------------
     def problems(self, site_problems: list[Problem]) -> list[Problem]:
@@ -218,8 +222,10 @@ class Builder:
             problems = self.problems(self.site_problems)
             if errors(problems):
                 raise ContentError(problems)
-            for page in index_pages(self._catalog(), build_date()):
+            self.site_paths = set()
+            for page in site_pages(self._catalog(), build_date()):
                 stage.write(page.path, self.renderer.render(page))
+                self.site_paths.add(page.path)
             stage.copy_tree(THEME / "static", "static")
         except BaseException:
             stage.abort()
@@ -273,11 +279,15 @@ class Builder:
             raise ContentError(problems)
         if any(not t.startswith("template:") for t in touched):
             touched.add(ALL)
-        for page in index_pages(self._catalog(), build_date()):
+        produced = set()
+        for page in site_pages(self._catalog(), build_date()):
+            produced.add(page.path)
             if page.deps & touched or f"template:{page.template}" in touched:
                 if out.write(page.path, self.renderer.render(page)):
                     written.append(page.path)
-        self.pending = set()
+        for gone in self.site_paths - produced:  # e.g. the data files of an agency now empty
+            out.remove(gone)
+        self.site_paths, self.pending = produced, set()
         return written
 
     def _catalog(self) -> Catalog:

@@ -18,7 +18,7 @@ import jinja2.meta
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from . import THEME, catalog as catalog_mod, markup, model, thai, urls
+from . import THEME, catalog as catalog_mod, chart, markup, model, opendata, search, thai, urls
 
 TEMPLATE_DIR = THEME / "templates"
 ALL = "*"
@@ -64,7 +64,8 @@ class Renderer:
                            thai_date=thai.format_date)
         env.globals.update(site=site, urls=urls, year_label=catalog_mod.year_label,
                            STATUSES=model.STATUSES, STATUS_RULE=model.STATUS_RULE,
-                           TYPES=model.TYPES, fiscal_year_bounds=thai.fiscal_year_bounds)
+                           TYPES=model.TYPES, fiscal_year_bounds=thai.fiscal_year_bounds,
+                           quarter_chart=chart.quarter_chart, opendata=opendata)
         self.env = env
 
     def render(self, page: Page) -> str | bytes:
@@ -99,11 +100,11 @@ class Renderer:
             affected |= more
 
 
-INDICATOR_TEMPLATES = {"indicator.html", "print.html", "_indicator_sections.html"}
+INDICATOR_TEMPLATES = {"indicator.html", "print.html", "_indicator_sections.html", "_chart.html"}
 
 
-def index_pages(cat: catalog_mod.Catalog, built: dt.date) -> Iterator[Page]:
-    """Every page that lists indicators: home, strategy, agencies, fiscal years."""
+def site_pages(cat: catalog_mod.Catalog, built: dt.date) -> Iterator[Page]:
+    """Every output besides the indicators' own pages: the pages and files that list them."""
     yield Page(urls.HOME, "home.html", {"cat": cat, "build_date": built})
     yield Page(urls.STRATEGY, "strategy_index.html", {"cat": cat})
     yield Page(urls.STRATEGY_NONE, "strategy_none.html", {"cat": cat}, frozenset({"node:"}))
@@ -112,9 +113,23 @@ def index_pages(cat: catalog_mod.Catalog, built: dt.date) -> Iterator[Page]:
                    frozenset(f"node:{n.number}" for n in node.walk()))
     yield Page(urls.AGENCIES, "agency_index.html", {"cat": cat})
     for agency in cat.agencies:
-        yield Page(agency.path, "agency.html", {"cat": cat, "agency": agency},
-                   frozenset({f"agency:{agency.code}"}))
+        deps = frozenset({f"agency:{agency.code}"})
+        yield Page(agency.path, "agency.html", {"cat": cat, "agency": agency}, deps)
+        inds = cat.by_agency.get(agency.code)
+        if inds:
+            yield Page(opendata.agency_csv(agency.code), deps=deps,
+                       make=lambda inds=inds: opendata.csv_file(inds))
+            yield Page(opendata.agency_json(agency.code), deps=deps,
+                       make=lambda inds=inds: opendata.json_file(inds))
     yield Page(urls.YEARS, "year_index.html", {"cat": cat})
     for year in cat.years:
         yield Page(urls.year(year), "year.html", {"cat": cat, "year": year},
                    frozenset({f"year:{year}"}))
+    yield Page(urls.SEARCH, "search.html", {"cat": cat})
+    yield Page(search.INDEX, make=lambda: search.index_script(cat))
+    yield Page(search.TEXTS, make=lambda: search.texts_script(cat))
+    yield Page(urls.DATA, "data.html", {"cat": cat})
+    yield Page(opendata.ALL_CSV, make=lambda: opendata.csv_file(cat.indicators))
+    yield Page(opendata.ALL_JSON, make=lambda: opendata.json_file(cat.indicators))
+    if cat.site.base_url:
+        yield Page(urls.SITEMAP, make=lambda: urls.sitemap(cat))

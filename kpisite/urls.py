@@ -14,6 +14,7 @@ AGENCIES = "agencies/index.html"
 YEARS = "years/index.html"
 SEARCH = "search.html"
 DATA = "data/index.html"
+SITEMAP = "sitemap.xml"
 STATIC = "static/"
 
 
@@ -40,3 +41,16 @@ def strategy_node(number: str) -> str:
 def root_of(path: str) -> str:
     """The relative prefix from a page back to the site root: '', '../', '../../'."""
     return "../" * path.count("/")
+
+
+def sitemap(cat) -> str:
+    """sitemap.xml of the pages a search engine should list (printable views left out)."""
+    from xml.sax.saxutils import escape
+
+    paths = [HOME, STRATEGY, AGENCIES, YEARS, SEARCH, DATA]
+    paths += [node.path for node in cat.site.strategy.walk()]
+    paths += [agency.path for agency in cat.agencies] + [year(y) for y in cat.years]
+    paths += [ind.path for ind in cat.indicators]
+    entries = "".join(f"<url><loc>{escape(cat.site.base_url + '/' + p)}</loc></url>\n" for p in paths)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + entries + "</urlset>\n")

@@ -189,7 +189,8 @@ def test_strategy_index_shows_counts_and_empty_nodes(built_site):
     page = soup(built_site / "strategy/index.html")
     items = {text_of(li.a): text_of(li.find("span", class_="count"))
              for li in page.select("ul.tree li") if li.find("span", class_="count")}
-    assert items["ด้านที่ ๕ มหานครประชาธิปไตย : Bangkok as a Democratic City"] == "(2 ตัวชี้วัด)"
+    assert items["ด้านที่ ๕ มหานครประชาธิปไตย : Bangkok as a Democratic City"] == (
+        "(2 ตัวชี้วัด: บรรลุเป้าหมาย 1 · ยังไม่รายงานผล 1)")
     assert items["มิติที่ ๑.๑ ปลอดมลพิษ"] == "(ยังไม่มีตัวชี้วัด)"
     truncated = [k for k in items if k.startswith("เป้าหมายที่ ๕.๒.๑")][0]
     assert "ทำางาน" in truncated and truncated.endswith("…")  # as written, marked as cut short

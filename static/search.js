@@ -1,0 +1,149 @@
+// Search, offline: the index is a script (search-index.js), so it works opened from disk.
+// Query and text are normalised alike: Thai digits as Arabic, the two spellings of sara am
+// (and the PDF artefact ำา), เเ typed for แ, case, and spaces (Thai runs words together).
+(function () {
+  "use strict";
+  var data = window.KPI_SEARCH;
+  var form = document.getElementById("search-form");
+  if (!data || !form) { return; }
+  var input = document.getElementById("q");
+  var list = document.getElementById("results");
+  var summary = document.getElementById("result-count");
+  var textsBox = document.getElementById("search-texts");
+  var filters = {year: "", agency: "", type: "", status: ""};
+  var MAX = 100;
+
+  function normalize(s) {
+    return String(s).toLowerCase()
+      .replace(/[\u0E50-\u0E59]/g, function (d) { return String.fromCharCode(d.charCodeAt(0) - 0x0E50 + 48); })
+      .replace(/\u0E4D\u0E32/g, "\u0E33")
+      .replace(/\u0E33\u0E32/g, "\u0E33")
+      .replace(/\u0E40\u0E40/g, "\u0E41")
+      .replace(/[\s\u200B]+/g, "");
+  }
+  window.kpiNormalize = normalize;  // for tests
+
+  function ancestors(number) {
+    var parts = number.split("."), out = [];
+    for (var i = 1; i <= parts.length; i++) { out.push(parts.slice(0, i).join(".")); }
+    return out;
+  }
+
+  var rows = data.rows.map(function (r, i) {
+    var year = r[0], code = r[1], name = r[2], agency = r[3], nodes = r[6];
+    var about = [data.agencies[agency] || agency, "ปีงบประมาณ " + year, year];
+    nodes.forEach(function (n) {
+      ancestors(n).forEach(function (a) { about.push(a, data.nodes[a] || ""); });
+    });
+    return {i: i, year: year, code: code, name: name, agency: agency, status: r[4], type: r[5],
+            main: normalize(code + " " + name), about: normalize(about.join(" ")), text: ""};
+  });
+
+  function loadTexts(then) {
+    if (window.KPI_SEARCH_TEXTS) { then(); return; }
+    var s = document.createElement("script");
+    s.src = data.texts;
+    s.onload = function () {
+      window.KPI_SEARCH_TEXTS.forEach(function (t, i) { if (rows[i]) { rows[i].text = normalize(t); } });
+      then();
+    };
+    document.head.appendChild(s);
+  }
+
+  function matches(row, terms) {
+    var inMain = 0;
+    for (var k = 0; k < terms.length; k++) {
+      var t = terms[k];
+      if (row.main.indexOf(t) >= 0) { inMain++; }
+      else if (row.about.indexOf(t) < 0 && row.text.indexOf(t) < 0) { return -1; }
+    }
+    return inMain === terms.length ? 2 : 1;
+  }
+
+  function passesFilters(row) {
+    return (!filters.year || row.year === filters.year) && (!filters.agency || row.agency === filters.agency) &&
+      (!filters.type || row.type === filters.type) && (!filters.status || row.status === filters.status);
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+
+  function show(found, total) {
+    list.textContent = "";
+    found.slice(0, MAX).forEach(function (row) {
+      var li = el("li");
+      var a = el("a", "", row.code + " " + row.name);
+      a.href = "indicators/" + row.year + "/" + row.code + ".html";
+      li.appendChild(a);
+      var meta = el("span", "meta");
+      meta.appendChild(document.createTextNode((data.agencies[row.agency] || "ไม่ระบุหน่วยงาน") + " · " +
+        (row.year === data.noYear ? "ไม่ระบุปี" : "ปีงบประมาณ " + row.year) + " · "));
+      meta.appendChild(el("span", "status status-" + row.status, data.statuses[row.status]));
+      li.appendChild(meta);
+      list.appendChild(li);
+    });
+    summary.textContent = total === null ? "" :
+      "พบ " + found.length + " ตัวชี้วัด" + (found.length > MAX ? " (แสดง " + MAX + " รายการแรก)" : "");
+  }
+
+  function run() {
+    var terms = input.value.split(/\s+/).map(normalize).filter(Boolean);
+    var filtered = filters.year || filters.agency || filters.type || filters.status;
+    if (!terms.length && !filtered) { show([], null); return; }
+    var found = [];
+    rows.forEach(function (row) {
+      if (!passesFilters(row)) { return; }
+      var score = terms.length ? matches(row, terms) : 1;
+      if (score > 0) { found.push({row: row, score: score}); }
+    });
+    found.sort(function (a, b) { return b.score - a.score || a.row.i - b.row.i; });
+    show(found.map(function (f) { return f.row; }), found.length);
+    try {
+      history.replaceState(null, "", "?q=" + encodeURIComponent(input.value));
+    } catch (e) { /* some browsers refuse this on file:// pages */ }
+  }
+
+  function addFilter(key, label, options) {
+    var wrap = el("label", "filter");
+    wrap.appendChild(document.createTextNode(label + " "));
+    var select = el("select");
+    select.appendChild(new Option("ทั้งหมด", ""));
+    options.forEach(function (o) { select.appendChild(new Option(o[1], o[0])); });
+    select.addEventListener("change", function () { filters[key] = select.value; run(); });
+    wrap.appendChild(select);
+    document.getElementById("search-filters").appendChild(wrap);
+  }
+
+  function distinct(key) {
+    var seen = {};
+    rows.forEach(function (r) { seen[r[key]] = true; });
+    return Object.keys(seen);
+  }
+
+  addFilter("year", "ปีงบประมาณ", distinct("year").sort().reverse().map(function (y) {
+    return [y, y === data.noYear ? "ไม่ระบุ" : y]; }));
+  addFilter("agency", "หน่วยงาน", distinct("agency").sort().map(function (a) {
+    return [a, data.agencies[a] || "ไม่ระบุหน่วยงาน"]; }));
+  addFilter("type", "ประเภท", Object.keys(data.types).map(function (t) { return [t, data.types[t]]; }));
+  addFilter("status", "สถานะ", Object.keys(data.statuses).map(function (s) { return [s, data.statuses[s]]; }));
+
+  var autoTexts = data.textsBytes < 500000;
+  textsBox.checked = autoTexts;
+  document.getElementById("texts-size").textContent = data.textsBytes < 1e6 ?
+    Math.ceil(data.textsBytes / 1e3) + " kB" : (data.textsBytes / 1e6).toFixed(1) + " MB";
+  textsBox.addEventListener("change", function () {
+    if (textsBox.checked) { loadTexts(run); }
+    else { rows.forEach(function (r) { r.text = ""; }); run(); }
+  });
+  form.addEventListener("submit", function (e) { e.preventDefault(); run(); });
+  input.addEventListener("input", run);
+  document.getElementById("search-ui").hidden = false;
+
+  var q = new URLSearchParams(location.search).get("q");
+  if (q) { input.value = q; }
+  if (autoTexts) { loadTexts(run); } else { run(); }
+})();
