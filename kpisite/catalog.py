@@ -35,6 +35,7 @@ class Catalog:
                 by_node[number].append(ind)
         self.by_year = {k: by_year[k] for k in sorted(by_year, key=year_sort_key)}
         self.by_agency, self.by_node = dict(by_agency), dict(by_node)
+        self.by_source = {ind.source: ind for ind in self.indicators}
         self._subtrees: dict[str, list[Indicator]] = {}
 
     @property

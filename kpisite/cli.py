@@ -5,11 +5,12 @@ Exit status: 0 done, 1 the content has errors, 2 the command was used wrongly.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-from . import THEME, pipeline, scaffold
+from . import THEME, history, pipeline, scaffold
 from .bundle import FOLDER, write_zip
 from .diagnostics import ContentError, errors, report
 from .write import OutputError, check_output_dir
@@ -50,6 +51,11 @@ def parser() -> argparse.ArgumentParser:
     content_options(bun)
     bun.add_argument("--output", type=Path, default=None, help="the zip file (default: site.zip)")
 
+    dif = sub.add_parser("diff", help="what changed between two git revisions, as Markdown")
+    dif.add_argument("base", help="e.g. origin/main")
+    dif.add_argument("head", nargs="?", default="HEAD")
+    dif.add_argument("--content", type=Path, default=None)
+
     new = sub.add_parser("new", help="create a new indicator file, every section present")
     new.add_argument("--content", type=Path, default=None)
     new.add_argument("--agency", required=True, help='agency code, e.g. "5042"')
@@ -89,6 +95,16 @@ def main(argv: list[str] | None = None) -> int:
                 serve(pipeline.Builder(project, out, args.strict), args.host, args.port, args.open)
             except KeyboardInterrupt:
                 pass
+            return EXIT_OK
+        if command == "diff":
+            try:
+                print(history.diff_markdown(project.root, project.indicators, args.base, args.head),
+                      end="")
+            except (OSError, subprocess.CalledProcessError) as exc:
+                detail = getattr(exc, "stderr", b"") or b""
+                print(f"kpisite: git diff ไม่สำเร็จ (failed): {detail.decode(errors='replace').strip() or exc}",
+                      file=sys.stderr)
+                return EXIT_USAGE
             return EXIT_OK
         if command == "new":
             return _new(project, args)

@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import THEME, model, opendata, search, validate
+from . import THEME, history as history_mod, model, opendata, search, validate
 from .catalog import Catalog
 from .diagnostics import ContentError, Problem, errors, promote
 from .load import digest, find_yaml_files, read_source, relative
@@ -58,6 +58,7 @@ class FileResult:
     indicator: model.Indicator | None  # without narrative texts; None if the file has errors
     problems: list[Problem]
     pages: list[str] = field(default_factory=list)
+    history_key: str = ""  # the newest commit that changed the file: its pages show history
 
 
 def build_date() -> dt.date:
@@ -93,8 +94,10 @@ def load_site(project: Project) -> tuple[model.Site | None, list[Problem]]:
 class Worker:
     """Processes indicator files for one site; `out` None means check only."""
 
-    def __init__(self, project: Project, site: model.Site, renderer: Renderer | None, out=None):
+    def __init__(self, project: Project, site: model.Site, renderer: Renderer | None, out=None,
+                 history: history_mod.History | None = None):
         self.project, self.site, self.renderer, self.out = project, site, renderer, out
+        self.history = history or history_mod.History(False)
 
     def process(self, path: Path) -> FileResult:
         source, problems = read_source(path, self.project.root)
@@ -103,15 +106,17 @@ class Worker:
         ind, found = validate.check_indicator(source, self.site)
         problems += found
         pages = []
+        changes = self.history.of(source.rel)
         if ind is not None and ind.published and self.out is not None and not errors(problems):
-            for page_path, html in self.renderer.indicator_pages(ind):
+            for page_path, html in self.renderer.indicator_pages(ind, changes, self.history):
                 self.out.write(page_path, html)
                 pages.append(page_path)
         light = None
         if ind is not None:
             ind.exports = search.exports(ind) | opendata.exports(ind, self.site)
             light = ind.without_texts()
-        return FileResult(source.rel, source.digest, light, problems, pages)
+        return FileResult(source.rel, source.digest, light, problems, pages,
+                          self.history.key(source.rel))
 
 
 _worker: Worker | None = None  # the Worker of a forked process
@@ -211,19 +216,20 @@ class Builder:
         files, found = find_yaml_files(self.project.indicators, self.project.root)
         self.site_problems = problems + found
         key = theme_key(self.project)
-        cached = self._read_cache(key)
+        cached, self.facts_cache = self._read_cache(key)
+        self.history = history_mod.load(self.project.root, self.project.indicators, self.facts_cache)
         stage = Staging(self.out)
         try:
             self.results = self._reuse(files, cached, stage)
             todo = [f for f in files if relative(f, self.project.root) not in self.results]
-            worker = Worker(self.project, site, self.renderer, stage)
+            worker = Worker(self.project, site, self.renderer, stage, self.history)
             for result in process_all(worker, todo, self.jobs):
                 self.results[result.rel] = result
             problems = self.problems(self.site_problems)
             if errors(problems):
                 raise ContentError(problems)
             self.site_paths = set()
-            for page in site_pages(self._catalog(), build_date()):
+            for page in site_pages(self._catalog(), build_date(), self.history):
                 stage.write(page.path, self.renderer.render(page))
                 self.site_paths.add(page.path)
             stage.copy_tree(THEME / "static", "static")
@@ -261,7 +267,7 @@ class Builder:
         touched = self.pending  # includes what an update that failed did not get to
         touched |= {f"template:{t}" for t in affected_templates}
         written: list[str] = []
-        worker = Worker(self.project, self.site, self.renderer, out)
+        worker = Worker(self.project, self.site, self.renderer, out, self.history)
         for path in sorted(indicators):
             rel = relative(path, self.project.root)
             old = self.results.pop(rel, None)
@@ -280,7 +286,7 @@ class Builder:
         if any(not t.startswith("template:") for t in touched):
             touched.add(ALL)
         produced = set()
-        for page in site_pages(self._catalog(), build_date()):
+        for page in site_pages(self._catalog(), build_date(), self.history):
             produced.add(page.path)
             if page.deps & touched or f"template:{page.template}" in touched:
                 if out.write(page.path, self.renderer.render(page)):
@@ -305,6 +311,8 @@ class Builder:
             old = cached.get(rel)
             if old is None or old.digest != digest(path.read_bytes()):
                 continue
+            if old.history_key != self.history.key(rel):
+                continue
             if not all((self.out / p).is_file() for p in old.pages):
                 continue
             for page in old.pages:
@@ -312,18 +320,19 @@ class Builder:
             reused[rel] = old
         return reused
 
-    def _read_cache(self, key: str) -> dict[str, FileResult]:
+    def _read_cache(self, key: str) -> tuple[dict[str, FileResult], dict[str, dict]]:
+        """The last build's results (if made with the same theme), and facts of git blobs."""
         try:
             with open(self.out / STATE / CACHE, "rb") as f:
-                saved_key, results = pickle.load(f)
-            return results if saved_key == key else {}
+                saved_key, results, facts = pickle.load(f)
+            return (results if saved_key == key else {}), facts
         except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
-            return {}
+            return {}, {}
 
     def _write_cache(self, key: str) -> None:
         tmp = self.out / STATE / (CACHE + ".tmp")
         with open(tmp, "wb") as f:
-            pickle.dump((key, self.results), f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((key, self.results, self.facts_cache), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, self.out / STATE / CACHE)
 
 

@@ -75,11 +75,14 @@ class Renderer:
         template = self.env.get_template(page.template)
         return template.render(page.context, page_path=page.path, root=urls.root_of(page.path))
 
-    def indicator_pages(self, ind: model.Indicator) -> list[tuple[str, str]]:
+    def indicator_pages(self, ind: model.Indicator, changes: list = (), history=None
+                        ) -> list[tuple[str, str]]:
         """The indicator's page and its printable view; their shared sections render once."""
         context = {"ind": ind, "agency": self.site.agency(ind.agency),
                    "strategy_paths": [self.site.strategy.by_number[n].ancestry
-                                      for n in ind.strategy if n in self.site.strategy.by_number]}
+                                      for n in ind.strategy if n in self.site.strategy.by_number],
+                   "changes": list(changes), "history": history,
+                   "edit_url": urls.edit(self.site, ind.source)}
         context["sections"] = Markup(self.render(Page(ind.path, "_indicator_sections.html", context)))
         return [(page.path, self.render(page)) for page in (
             Page(ind.path, "indicator.html", context | {"print_view": False}),
@@ -100,12 +103,16 @@ class Renderer:
             affected |= more
 
 
-INDICATOR_TEMPLATES = {"indicator.html", "print.html", "_indicator_sections.html", "_chart.html"}
+INDICATOR_TEMPLATES = {"indicator.html", "print.html", "_indicator_sections.html", "_chart.html",
+                       "_history.html"}
 
 
-def site_pages(cat: catalog_mod.Catalog, built: dt.date) -> Iterator[Page]:
+def site_pages(cat: catalog_mod.Catalog, built: dt.date, history) -> Iterator[Page]:
     """Every output besides the indicators' own pages: the pages and files that list them."""
-    yield Page(urls.HOME, "home.html", {"cat": cat, "build_date": built})
+    recent = [(change, cat.by_source.get(change.path)) for change in history.recent]
+    yield Page(urls.HOME, "home.html", {"cat": cat, "build_date": built, "history": history,
+                                        "recent": recent})
+    yield Page(urls.FEED, "feed.xml", {"cat": cat, "history": history, "recent": recent})
     yield Page(urls.STRATEGY, "strategy_index.html", {"cat": cat})
     yield Page(urls.STRATEGY_NONE, "strategy_none.html", {"cat": cat}, frozenset({"node:"}))
     for node in cat.site.strategy.walk():

@@ -15,6 +15,7 @@ YEARS = "years/index.html"
 SEARCH = "search.html"
 DATA = "data/index.html"
 SITEMAP = "sitemap.xml"
+FEED = "feed.xml"
 STATIC = "static/"
 
 
@@ -54,3 +55,8 @@ def sitemap(cat) -> str:
     entries = "".join(f"<url><loc>{escape(cat.site.base_url + '/' + p)}</loc></url>\n" for p in paths)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + entries + "</urlset>\n")
+
+
+def edit(site, source: str) -> str:
+    """The repository's web editor for a content file (GitHub's form), or '' without one."""
+    return f"{site.repository}/edit/{site.branch}/{source}" if site.repository else ""
