@@ -38,6 +38,17 @@ class Catalog:
         self.by_source = {ind.source: ind for ind in self.indicators}
         self._subtrees: dict[str, list[Indicator]] = {}
 
+    def replace(self, old: Indicator, new: Indicator) -> None:
+        """Put a new version of an indicator in place of the old one, when the two list alike
+        (same order, year, agency and strategy nodes): cheaper than building the catalog again."""
+        rank = self._rank[id(new)] = self._rank.pop(id(old))
+        self.indicators[rank] = new
+        for group in (self.by_year[old.year_key], self.by_agency[old.agency or ""],
+                      *(self.by_node[n] for n in dict.fromkeys(old.strategy))):
+            group[next(i for i, x in enumerate(group) if x is old)] = new
+        self.by_source[new.source] = new
+        self._subtrees.clear()
+
     @property
     def unlinked(self) -> list[Indicator]:
         """Indicators that name no strategy node."""

@@ -1,36 +1,42 @@
 """The quarterly chart's geometry: bars for reported results, a line for the target.
 
-The drawing itself is templates/_chart.html (inline SVG with a text alternative).
+The drawing itself is templates/_chart.html (inline SVG with a text alternative); coordinates
+come from here ready to use as attributes, so the template holds the shapes and their classes.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 from .model import Indicator, fmt
 
 WIDTH, HEIGHT = 520, 230
 LEFT, RIGHT, TOP, BOTTOM = 16, 16, 28, 44  # room for value labels above and quarter names below
+MISSING = 24  # height of the dashed outline that stands for a quarter not reported
 
 
 @dataclass(frozen=True)
 class Bar:
     quarter: int
-    x: float
-    width: float
-    y: float | None  # None: not reported
-    height: float
-    label: str
-    label_y: float  # the value's baseline: above the bar, and clear of the target line
+    reported: bool
+    label: str  # the value, or "ยังไม่รายงาน"
+    box: Markup  # x, y, width, height of the bar (or of the outline when not reported)
+    value_at: Markup  # x, y of the value's text: above the bar, clear of the target line
+    axis_at: Markup  # x, y of the quarter's name under the axis
 
 
 @dataclass(frozen=True)
 class Chart:
     bars: list[Bar]
-    target_y: float | None
-    target_label: str
-    baseline_y: float
-    width: int = WIDTH
-    height: int = HEIGHT
+    target: str  # the target as recorded, '' when there is none
+    target_line: Markup  # x1, x2, y1, y2 of the target line
+    baseline: Markup
+    size: Markup  # the viewBox
+
+
+def _attrs(**values: float) -> Markup:
+    return Markup(" ".join([f'{k}="{v:.1f}"' for k, v in values.items()]))
 
 
 def quarter_chart(ind: Indicator) -> Chart | None:
@@ -49,24 +55,27 @@ def quarter_chart(ind: Indicator) -> Chart | None:
     def y_of(v) -> float:
         return TOP + plot * float(high - v) / span
 
-    target_y = round(y_of(ind.target), 1) if ind.target is not None else None
+    target_y = y_of(ind.target) if ind.target is not None else None
 
-    def label_y(top: float) -> float:
+    def value_y(top: float) -> float:
         y = top - 6
         if target_y is not None and target_y - 4 < y + 4 and y - 14 < target_y + 2:
             y = target_y - 6  # the text sits just above the target line instead of across it
-        return round(y, 1)
+        return y
 
-    slot = (WIDTH - LEFT - RIGHT) / 4
+    slot, zero = (WIDTH - LEFT - RIGHT) / 4, y_of(0)
     bars = []
     for q in ind.quarters:
-        x = LEFT + slot * (q.number - 1) + slot * 0.2
+        x, width = LEFT + slot * (q.number - 1) + slot * 0.2, slot * 0.6
         if q.result is None:
-            missing_top = y_of(0) - 24
-            bars.append(Bar(q.number, round(x, 1), round(slot * 0.6, 1), None, 0, "ยังไม่รายงาน",
-                            label_y(missing_top)))
-            continue
-        top, base = y_of(max(q.result, 0)), y_of(min(q.result, 0))
-        bars.append(Bar(q.number, round(x, 1), round(slot * 0.6, 1), round(top, 1),
-                        round(max(base - top, 1), 1), fmt(q.result), label_y(top)))
-    return Chart(bars, target_y, fmt(ind.target), round(y_of(0), 1))
+            top, height, label = zero - MISSING, MISSING, "ยังไม่รายงาน"
+        else:
+            top = y_of(max(q.result, 0))
+            height, label = max(y_of(min(q.result, 0)) - top, 1), fmt(q.result)
+        bars.append(Bar(q.number, q.result is not None, label,
+                        _attrs(x=x, y=top, width=width, height=height),
+                        _attrs(x=x + width / 2, y=value_y(top)),
+                        _attrs(x=x + width / 2, y=HEIGHT - 20)))
+    line = lambda y: _attrs(x1=0, x2=WIDTH, y1=y, y2=y)  # noqa: E731
+    return Chart(bars, fmt(ind.target), line(target_y) if target_y is not None else Markup(""),
+                 line(zero), Markup(f"0 0 {WIDTH} {HEIGHT}"))

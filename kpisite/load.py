@@ -241,25 +241,30 @@ def find_yaml_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]
     if not folder.is_dir():
         return files, problems
     inside = folder.resolve()
-    seen_dirs: set[Path] = set()
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
-        real = Path(dirpath).resolve()
-        if not real.is_relative_to(inside) or real in seen_dirs:
-            problems.append(Problem(relative(Path(dirpath), root), None, "",
-                                    "ลิงก์ (symlink) ชี้ออกนอกโฟลเดอร์เนื้อหาหรือวนซ้ำ: ไม่อ่าน "
-                                    "(symlink leads outside the content folder, or loops)"))
-            dirnames[:] = []
-            continue
-        seen_dirs.add(real)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith(".") or not name.endswith(YAML_SUFFIXES):
+    refuse = lambda path, what: problems.append(Problem(  # noqa: E731
+        relative(path, root), None, "", f"ลิงก์ (symlink) ชี้ออกนอกโฟลเดอร์เนื้อหา{what}: ไม่อ่าน "
+                                        f"(symlink leads outside the content folder{what and ', or loops'})"))
+    seen: set[Path] = {inside}
+
+    def walk(directory: Path) -> None:
+        with os.scandir(directory) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            path = Path(dirpath, name)
-            if not path.resolve().is_relative_to(inside):
-                problems.append(Problem(relative(path, root), None, "",
-                                        "ลิงก์ (symlink) ชี้ออกนอกโฟลเดอร์เนื้อหา: ไม่อ่าน "
-                                        "(symlink leads outside the content folder)"))
-                continue
-            files.append(path)
+            path = Path(entry.path)
+            # Only a symlink can lead elsewhere: resolving every path would cost a stat per part.
+            real = path.resolve() if entry.is_symlink() else None
+            if real is not None and not real.is_relative_to(inside):
+                refuse(path, "")
+            elif entry.is_dir():
+                if real is not None and real in seen:
+                    refuse(path, "หรือวนซ้ำ")
+                    continue
+                seen.add(real or path)
+                walk(path)
+            elif entry.name.endswith(YAML_SUFFIXES) and entry.is_file():
+                files.append(path)
+
+    walk(inside)
     return files, problems

@@ -109,7 +109,7 @@ class Indicator:
     published: bool = True
     # Lines this indicator contributes to site-wide files (search index, CSV, JSON), made once
     # where the file is read, so that updating those files after one edit is a join.
-    exports: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    exports: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     # -- where it lives --------------------------------------------------------------------
     @property
@@ -125,12 +125,12 @@ class Indicator:
         return urls.indicator_print(self.year_key, self.code)
 
     # -- derived facts ---------------------------------------------------------------------
-    @property
+    @cached_property
     def latest(self) -> Quarter | None:
         """The latest quarter with a reported result."""
         return next((q for q in reversed(self.quarters) if q.result is not None), None)
 
-    @property
+    @cached_property
     def achieved_value(self) -> Number | None:
         """The headline achieved value: as recorded, else the latest reported result."""
         if self.achieved is not None:
@@ -186,7 +186,7 @@ class Indicator:
             return thai.quarter_months(int(self.fiscal_year), quarter)
         return ""
 
-    @property
+    @cached_property
     def flags(self) -> list[Flag]:
         """Recorded numbers that do not add up (published as recorded, and pointed out)."""
         return consistency_flags(self)
@@ -299,6 +299,11 @@ class StrategyNode:
     @property
     def thai_number(self) -> str:
         return thai.thai_digits(self.number)
+
+    @property
+    def heading(self) -> str:
+        """How the pages number a node: 'ด้านที่ ๕', 'มิติที่ ๕.๒', or just '๕.๒.๑.๑'."""
+        return f"{self.label}ที่ {self.thai_number}" if self.label else self.thai_number
 
     @property
     def path(self) -> str:

@@ -109,22 +109,22 @@ def _json_value(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def exports(ind: Indicator, site: Site) -> dict[str, str]:
-    """This indicator's CSV line and JSON object."""
+def exports(ind: Indicator, site: Site) -> dict[str, bytes]:
+    """This indicator's CSV line and JSON object, as UTF-8 (whole files are then byte joins)."""
     values = [(name, get(ind, site)) for name, _, get in COLUMNS]
     line = io.StringIO()
     csv.writer(line, lineterminator="").writerow([_cell(v) for _, v in values])
     record = "{" + ", ".join(f'"{name}": {_json_value(v)}' for name, v in values) + "}"
-    return {"csv": line.getvalue(), "json": record}
+    return {"csv": line.getvalue().encode("utf-8"), "json": record.encode("utf-8")}
 
 
-def csv_file(inds: list[Indicator]) -> str:
-    header = ",".join(name for name, _, _ in COLUMNS)
-    return BOM + "\r\n".join([header] + [ind.exports["csv"] for ind in inds]) + "\r\n"
+def csv_file(inds: list[Indicator]) -> bytes:
+    header = (BOM + ",".join(name for name, _, _ in COLUMNS)).encode("utf-8")
+    return b"\r\n".join([header] + [ind.exports["csv"] for ind in inds]) + b"\r\n"
 
 
-def json_file(inds: list[Indicator]) -> str:
-    return "[\n" + ",\n".join(ind.exports["json"] for ind in inds) + "\n]\n"
+def json_file(inds: list[Indicator]) -> bytes:
+    return b"[\n" + b",\n".join([ind.exports["json"] for ind in inds]) + b"\n]\n"
 
 
 def agencies_with_data(cat: Catalog) -> list:

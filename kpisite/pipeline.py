@@ -17,20 +17,22 @@ import os
 import pickle
 import signal
 import threading
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from . import THEME, history as history_mod, model, opendata, search, validate
 from .catalog import Catalog
 from .diagnostics import ContentError, Problem, errors, promote
 from .load import digest, find_yaml_files, read_source, relative
-from .render import ALL, INDICATOR_TEMPLATES, Renderer, groups, site_pages
+from .render import ALL, INDICATOR_TEMPLATES, Renderer, changed_aspects, site_pages
 from .write import STATE, Direct, Staging, check_output_dir
 
 SITE_FILES = {"site": "site.yaml", "agencies": "agencies.yaml", "strategy": "strategy.yaml"}
 BANGKOK = dt.timezone(dt.timedelta(hours=7))
 CACHE = "cache.pickle"
-PARALLEL_MIN = 200  # below this many files, starting processes costs more than it saves
+PARALLEL_MIN = 200  # below this many items, starting processes costs more than it saves
 CHUNK = 64
 
 
@@ -119,7 +121,7 @@ class Worker:
                           self.history.key(source.rel))
 
 
-_worker: Worker | None = None  # the Worker of a forked process
+_job: Callable | None = None  # what a forked worker applies to each item of its chunks
 _parent = 0
 
 
@@ -132,32 +134,37 @@ def _start_worker(parent: int) -> None:
     except (OSError, AttributeError):
         pass
     gc.freeze()  # the inherited site and templates need no garbage collection
+    gc.disable()  # collected once a chunk instead: most objects die young, few form cycles
 
 
-def _process_chunk(paths: list[Path]) -> list[FileResult]:
+def _run_chunk(items: list) -> list:
     results = []
-    for path in paths:
+    for item in items:
         if os.getppid() != _parent:  # the parent died before the kernel could tell us
             os._exit(1)
-        results.append(_worker.process(path))
+        results.append(_job(item))
+    gc.collect()
     return results
 
 
-def process_all(worker: Worker, paths: list[Path], jobs: int) -> list[FileResult]:
-    """Worker.process over `paths`, on `jobs` processes when it pays."""
-    global _worker
-    # fork shares the parsed templates and the site with the children; it is safe only while
-    # this process runs a single thread (the preview server's own builds stay in-process).
-    if jobs <= 1 or len(paths) < PARALLEL_MIN or threading.active_count() > 1:
-        return [worker.process(p) for p in paths]
-    _worker = worker
+def parallel(job: Callable, items: list, jobs: int, chunk: int = CHUNK) -> list:
+    """[job(item) for item in items], on `jobs` forked processes when it pays (any order).
+
+    fork shares the parsed templates, the site and the catalog with the children (only the
+    items and results are pickled); it is used only while this process runs a single thread
+    (the preview server's own builds stay in-process).
+    """
+    global _job
+    if jobs <= 1 or len(items) < PARALLEL_MIN or threading.active_count() > 1:
+        return [job(item) for item in items]
+    _job = job
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(jobs, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
-            chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
-            return [r for chunk in pool.imap_unordered(_process_chunk, chunks) for r in chunk]
+            chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
+            return [r for done in pool.imap_unordered(_run_chunk, chunks) for r in done]
     finally:
-        _worker = None
+        _job = None
 
 
 def theme_key(project: Project) -> str:
@@ -182,39 +189,45 @@ class Builder:
         self.site: model.Site | None = None
         self.site_problems: list[Problem] = []
         self.results: dict[str, FileResult] = {}
+        self.duplicates: list[Problem] = []
         self.built = False  # True once `out` matches self.results (update() may then patch it)
-        self.pending: set[str] = set()  # groups and templates whose pages await re-rendering
+        self.stale: dict[str, set[str]] = defaultdict(set)  # aspect (or "template") -> groups
         self.site_paths: set[str] = set()  # the outputs of site_pages() in `out`
 
     # -- checking ----------------------------------------------------------------------------
-    def problems(self, site_problems: list[Problem]) -> list[Problem]:
+    def problems(self) -> list[Problem]:
         """All problems: site files, each file, and across files (strict: all are errors)."""
-        found = site_problems + [p for r in self.results.values() for p in r.problems]
-        found += validate.check_duplicates(
-            (r.indicator for r in self.results.values() if r.indicator), self.project.root)
+        found = self.site_problems + [p for r in self.results.values() for p in r.problems]
+        found += self.duplicates
         return promote(found) if self.strict else found
 
+    def _check_across(self) -> None:
+        self.duplicates = validate.check_duplicates(
+            (r.indicator for r in self.results.values() if r.indicator), self.project.root)
+
     def check(self) -> list[Problem]:
-        site, problems = load_site(self.project)
+        site, self.site_problems = load_site(self.project)
         if site is None:
-            return promote(problems) if self.strict else problems
+            return self.problems()
         self.site = site
         files, found = find_yaml_files(self.project.indicators, self.project.root)
+        self.site_problems += found
         worker = Worker(self.project, site, None)
-        self.results = {r.rel: r for r in process_all(worker, files, self.jobs)}
-        return self.problems(problems + found)
+        self.results = {r.rel: r for r in parallel(worker.process, files, self.jobs)}
+        self._check_across()
+        return self.problems()
 
     # -- building ----------------------------------------------------------------------------
     def build(self) -> list[Problem]:
         """Build into `out`; raise ContentError (and change nothing) if the content has errors."""
         check_output_dir(self.out, [self.project.content, THEME])
-        site, problems = load_site(self.project)
-        if site is None:
-            raise ContentError(promote(problems) if self.strict else problems)
         self.built = False
+        site, self.site_problems = load_site(self.project)
+        if site is None:
+            raise ContentError(self.problems())
         self.site, self.renderer = site, Renderer(site)
         files, found = find_yaml_files(self.project.indicators, self.project.root)
-        self.site_problems = problems + found
+        self.site_problems += found
         key = theme_key(self.project)
         cached, self.facts_cache = self._read_cache(key)
         self.history = history_mod.load(self.project.root, self.project.indicators, self.facts_cache)
@@ -223,50 +236,51 @@ class Builder:
             self.results = self._reuse(files, cached, stage)
             todo = [f for f in files if relative(f, self.project.root) not in self.results]
             worker = Worker(self.project, site, self.renderer, stage, self.history)
-            for result in process_all(worker, todo, self.jobs):
+            for result in parallel(worker.process, todo, self.jobs):
                 self.results[result.rel] = result
-            problems = self.problems(self.site_problems)
+            self._check_across()
+            problems = self.problems()
             if errors(problems):
                 raise ContentError(problems)
-            self.site_paths = set()
-            for page in site_pages(self._catalog(), build_date(), self.history):
-                stage.write(page.path, self.renderer.render(page))
-                self.site_paths.add(page.path)
+            self.catalog = self._catalog()
+            pages = list(site_pages(self.catalog, build_date(), self.history))
+            render = lambda i: stage.write(pages[i].path, self.renderer.render(pages[i]))  # noqa
+            parallel(render, list(range(len(pages))), self.jobs, chunk=8)
+            self.site_paths = {page.path for page in pages}
             stage.copy_tree(THEME / "static", "static")
         except BaseException:
             stage.abort()
             raise
         stage.commit()
         self._write_cache(key)
-        self.built = True
+        self.built, self.stale = True, defaultdict(set)
         return problems
 
     # -- updating after an edit (the preview server) -------------------------------------------
     def update(self, changed: set[Path]) -> list[str] | None:
         """Bring `out` up to date after `changed` files changed; returns what was written
-        (None: everything was rebuilt).
+        (None: everything was rebuilt). Raises ContentError.
 
-        An edit of indicator files re-renders their pages and the pages that list them; an
-        edit of an index template re-renders the pages that use it; anything else (site files,
-        schema, code, the indicator templates) rebuilds everything. Raises ContentError.
+        Edited indicator files get their pages re-rendered, and so do the site's pages that
+        show what changed (render.ASPECTS); an edited index template re-renders the pages that
+        use it; anything else (site files, schema, code, indicator templates) rebuilds all.
         """
         changed = {p.resolve() for p in changed}
         templates = {p.name for p in changed if p.is_relative_to(THEME / "templates")}
         static = [p for p in changed if p.is_relative_to(THEME / "static")]
         indicators = [p for p in changed if p.is_relative_to(self.project.indicators.resolve())
                       and p.suffix in (".yaml", ".yml")]
-        affected_templates = (self.renderer.templates_using(templates)
-                              if self.built and templates else set())
+        affected = self.renderer.templates_using(templates) if self.built and templates else set()
         if (not self.built or len(indicators) + len(static) + len(templates) < len(changed)
-                or affected_templates & INDICATOR_TEMPLATES):
+                or affected & INDICATOR_TEMPLATES):
             self.build()
             return None
-        out = Direct(self.out)
+        out, written, swaps = Direct(self.out), [], []
+        if templates:
+            self.renderer = Renderer(self.site)  # templates are read once per Renderer
+            self.stale["template"] |= affected
         if static:
             out.copy_tree(THEME / "static", "static")
-        touched = self.pending  # includes what an update that failed did not get to
-        touched |= {f"template:{t}" for t in affected_templates}
-        written: list[str] = []
         worker = Worker(self.project, self.site, self.renderer, out, self.history)
         for path in sorted(indicators):
             rel = relative(path, self.project.root)
@@ -275,25 +289,38 @@ class Builder:
             if new is not None:
                 self.results[rel] = new
                 written += new.pages
-            for r in (old, new):
-                if r is not None and r.indicator is not None:
-                    touched |= groups(r.indicator)
             for gone in set(old.pages if old else []) - set(new.pages if new else []):
                 out.remove(gone)
-        problems = self.problems(self.site_problems)
+            before, after = old and old.indicator, new and new.indicator
+            for aspect, touched in changed_aspects(before, after).items():
+                self.stale[aspect] |= touched
+            swaps.append((before, after))
+        if self.stale["listing"]:  # order, groups or codes may have changed: start afresh
+            self.catalog = self._catalog()
+            self._check_across()
+        else:
+            for before, after in swaps:
+                if before is not None and after is not None and before.published:
+                    self.catalog.replace(before, after)
+        problems = self.problems()
         if errors(problems):
-            raise ContentError(problems)
-        if any(not t.startswith("template:") for t in touched):
-            touched.add(ALL)
-        produced = set()
-        for page in site_pages(self._catalog(), build_date(), self.history):
+            raise ContentError(problems)  # self.stale keeps what still awaits re-rendering
+        written += self._rerender_site_pages(out)
+        return written
+
+    def _rerender_site_pages(self, out: Direct) -> list[str]:
+        """The site's pages that show something stale, re-rendered; pages no longer made, gone."""
+        written, produced, stale = [], set(), self.stale
+        for page in site_pages(self.catalog, build_date(), self.history):
             produced.add(page.path)
-            if page.deps & touched or f"template:{page.template}" in touched:
+            groups_ = set().union(*(stale.get(aspect, ()) for aspect in page.shows))
+            if page.template in stale["template"] or page.deps & groups_ or (
+                    groups_ and ALL in page.deps):
                 if out.write(page.path, self.renderer.render(page)):
                     written.append(page.path)
         for gone in self.site_paths - produced:  # e.g. the data files of an agency now empty
             out.remove(gone)
-        self.site_paths, self.pending = produced, set()
+        self.site_paths, self.stale = produced, defaultdict(set)
         return written
 
     def _catalog(self) -> Catalog:

@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 import jinja2
 import jinja2.meta
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import THEME, catalog as catalog_mod, chart, markup, model, opendata, search, thai, urls
 
@@ -33,6 +33,27 @@ class Page:
     context: dict = field(default_factory=dict, hash=False)
     deps: frozenset = frozenset({ALL})
     make: Callable[[], str | bytes] | None = field(default=None, hash=False)
+    shows: frozenset = frozenset({"listing"})  # which parts of its indicators (see ASPECTS)
+
+
+# The parts of an indicator that pages show: a page is re-rendered only when that part of an
+# indicator in one of its groups changed (a quarter's result is in the CSV, but in no list).
+ASPECTS = {
+    "listing": lambda i: (i.sort_key, i.fiscal_year, i.code, i.name, i.agency, i.type, i.status,
+                          i.target, i.achieved_value, i.unit, tuple(i.strategy)),
+    "search": lambda i: i.exports["search"],
+    "texts": lambda i: i.exports["search_text"],
+    "csv": lambda i: i.exports["csv"],
+    "json": lambda i: i.exports["json"],
+}
+
+
+def changed_aspects(old: model.Indicator | None, new: model.Indicator | None) -> dict[str, set]:
+    """For each aspect that differs between two versions of an indicator, the groups touched."""
+    shown = lambda i: {k: key(i) for k, key in ASPECTS.items()} if i and i.published else {}  # noqa
+    before, after = shown(old), shown(new)
+    touched = (groups(old) if old else set()) | (groups(new) if new else set())
+    return {aspect: touched for aspect in ASPECTS if before.get(aspect) != after.get(aspect)}
 
 
 def groups(ind: model.Indicator) -> set[str]:
@@ -41,9 +62,24 @@ def groups(ind: model.Indicator) -> set[str]:
     return {f"year:{ind.year_key}", f"agency:{ind.agency or ''}", *nodes}
 
 
+BLANK = Markup('<span class="blank">ยังไม่รายงาน</span>')
+
+
+def reported(value, unit: str = "") -> Markup:
+    """A recorded number with its unit, or 'not reported' (never 0) when there is none."""
+    if value is None:
+        return BLANK
+    shown = escape(model.fmt(value))
+    return shown + Markup(' <span class="unit">%s</span>') % unit if unit else shown
+
+
 def environment() -> Environment:
-    """Jinja with autoescape on, undefined names an error, and the templates/ folder."""
-    return Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True,
+    """Jinja with autoescape on, undefined names an error, and the templates/ folder.
+
+    Templates are not re-checked on disk for each page (that was 30 stat calls an indicator);
+    the preview server makes a new Renderer when a template changes.
+    """
+    return Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, auto_reload=False,
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
@@ -60,8 +96,8 @@ class Renderer:
     def __init__(self, site: model.Site):
         self.site = site
         env = environment()
-        env.filters.update(num=model.fmt, thai_digits=thai.thai_digits, md=markup.render,
-                           thai_date=thai.format_date)
+        env.filters.update(num=model.fmt, reported=reported, thai_digits=thai.thai_digits,
+                           md=markup.render, thai_date=thai.format_date)
         env.globals.update(site=site, urls=urls, year_label=catalog_mod.year_label,
                            STATUSES=model.STATUSES, STATUS_RULE=model.STATUS_RULE,
                            TYPES=model.TYPES, fiscal_year_bounds=thai.fiscal_year_bounds,
@@ -124,19 +160,20 @@ def site_pages(cat: catalog_mod.Catalog, built: dt.date, history) -> Iterator[Pa
         yield Page(agency.path, "agency.html", {"cat": cat, "agency": agency}, deps)
         inds = cat.by_agency.get(agency.code)
         if inds:
-            yield Page(opendata.agency_csv(agency.code), deps=deps,
+            yield Page(opendata.agency_csv(agency.code), deps=deps, shows=frozenset({"csv"}),
                        make=lambda inds=inds: opendata.csv_file(inds))
-            yield Page(opendata.agency_json(agency.code), deps=deps,
+            yield Page(opendata.agency_json(agency.code), deps=deps, shows=frozenset({"json"}),
                        make=lambda inds=inds: opendata.json_file(inds))
     yield Page(urls.YEARS, "year_index.html", {"cat": cat})
     for year in cat.years:
         yield Page(urls.year(year), "year.html", {"cat": cat, "year": year},
                    frozenset({f"year:{year}"}))
-    yield Page(urls.SEARCH, "search.html", {"cat": cat})
-    yield Page(search.INDEX, make=lambda: search.index_script(cat))
-    yield Page(search.TEXTS, make=lambda: search.texts_script(cat))
+    yield Page(urls.SEARCH, "search.html", {"cat": cat}, frozenset())
+    yield Page(search.INDEX, shows=frozenset({"search", "texts"}),  # it gives the texts' size
+               make=lambda: search.index_script(cat))
+    yield Page(search.TEXTS, shows=frozenset({"texts"}), make=lambda: search.texts_script(cat))
     yield Page(urls.DATA, "data.html", {"cat": cat})
-    yield Page(opendata.ALL_CSV, make=lambda: opendata.csv_file(cat.indicators))
-    yield Page(opendata.ALL_JSON, make=lambda: opendata.json_file(cat.indicators))
+    yield Page(opendata.ALL_CSV, shows=frozenset({"csv"}), make=lambda: opendata.csv_file(cat.indicators))
+    yield Page(opendata.ALL_JSON, shows=frozenset({"json"}), make=lambda: opendata.json_file(cat.indicators))
     if cat.site.base_url:
         yield Page(urls.SITEMAP, make=lambda: urls.sitemap(cat))

@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 import uuid
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 STATE = ".kpisite"  # inside the output folder: marks it as ours, holds staging and the cache
 MARKER = "output.json"
@@ -35,12 +35,12 @@ def check_output_dir(out: Path, protected: list[Path]) -> None:
                           f"(refusing a non-empty folder that is not a kpisite output)")
 
 
-def safe_join(base: Path, rel: str) -> Path:
-    """`base/rel`, refusing any path that would land outside `base`."""
-    parts = PurePosixPath(rel).parts
-    if not parts or PurePosixPath(rel).is_absolute() or ".." in parts or "\\" in rel:
+def safe_join(base: Path | str, rel: str) -> str:
+    """`base/rel`, refusing any path that would land outside `base` (string work: hot path)."""
+    parts = rel.split("/")
+    if not rel or rel.startswith("/") or "\\" in rel or "\0" in rel or ".." in parts or "" in parts:
         raise OutputError(f"ที่อยู่หน้าไม่ปลอดภัย (unsafe output path): {rel!r}")
-    return base.joinpath(*parts)
+    return os.path.join(base, rel)
 
 
 class Staging:
@@ -60,17 +60,21 @@ class Staging:
         self.dir.mkdir()
         self._made: set[Path] = set()
 
-    def path(self, rel: str) -> Path:
+    def path(self, rel: str) -> str:
         target = safe_join(self.dir, rel)
-        parent = target.parent
+        parent = os.path.dirname(target)
         if parent not in self._made:
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             self._made.add(parent)
         return target
 
     def write(self, rel: str, content: str | bytes) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        self.path(rel).write_bytes(data)
+        fd = os.open(self.path(rel), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:  # unbuffered: three system calls a page, where Path.write_bytes makes eight
+            os.write(fd, data)
+        finally:
+            os.close(fd)
 
     def copy_tree(self, source: Path, rel: str) -> None:
         shutil.copytree(source, safe_join(self.dir, rel), dirs_exist_ok=True)
@@ -108,7 +112,7 @@ class Direct:
     def write(self, rel: str, content: str | bytes) -> bool:
         """Write `rel` unless it already holds exactly `content`; True if written."""
         data = content.encode("utf-8") if isinstance(content, str) else content
-        target = safe_join(self.out, rel)
+        target = Path(safe_join(self.out, rel))
         try:
             if target.read_bytes() == data:
                 return False
@@ -120,7 +124,7 @@ class Direct:
         return True
 
     def remove(self, rel: str) -> None:
-        safe_join(self.out, rel).unlink(missing_ok=True)
+        Path(safe_join(self.out, rel)).unlink(missing_ok=True)
 
     def copy_tree(self, source: Path, rel: str) -> None:
         for path in sorted(source.rglob("*")):

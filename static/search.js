@@ -10,8 +10,12 @@
   var list = document.getElementById("results");
   var summary = document.getElementById("result-count");
   var textsBox = document.getElementById("search-texts");
+  var more = document.getElementById("more-results");
   var filters = {year: "", agency: "", type: "", status: ""};
-  var MAX = 100;
+  var PAGE = 50;  // results drawn at a time: laying out Thai text is the slow part
+  var shown = PAGE;
+  var last = {query: null, rows: null};  // typing on narrows the previous results
+  var urlTimer = null;
 
   function normalize(s) {
     return String(s).toLowerCase()
@@ -74,7 +78,8 @@
 
   function show(found, total) {
     list.textContent = "";
-    found.slice(0, MAX).forEach(function (row) {
+    more.hidden = found.length <= shown;
+    found.slice(0, shown).forEach(function (row) {
       var li = el("li");
       var a = el("a", "", row.code + " " + row.name);
       a.href = "indicators/" + row.year + "/" + row.code + ".html";
@@ -87,24 +92,34 @@
       list.appendChild(li);
     });
     summary.textContent = total === null ? "" :
-      "พบ " + found.length + " ตัวชี้วัด" + (found.length > MAX ? " (แสดง " + MAX + " รายการแรก)" : "");
+      "พบ " + found.length + " ตัวชี้วัด" + (found.length > shown ? " (แสดง " + shown + " รายการแรก)" : "");
   }
 
-  function run() {
+  function run(keepShown) {
+    if (!keepShown) { shown = PAGE; }
+    var query = normalize(input.value) + "|" + JSON.stringify(filters) + "|" + !!textsBox.checked;
     var terms = input.value.split(/\s+/).map(normalize).filter(Boolean);
     var filtered = filters.year || filters.agency || filters.type || filters.status;
-    if (!terms.length && !filtered) { show([], null); return; }
+    if (!terms.length && !filtered) { last = {query: null, rows: null}; show([], null); return; }
+    // A longer query finds a subset of what a shorter one found: search only those.
+    var narrowing = last.rows && last.query !== null && input.value.indexOf(last.text) === 0 &&
+      query.slice(query.indexOf("|")) === last.query.slice(last.query.indexOf("|"));
     var found = [];
-    rows.forEach(function (row) {
+    (narrowing ? last.rows : rows).forEach(function (row) {
       if (!passesFilters(row)) { return; }
       var score = terms.length ? matches(row, terms) : 1;
       if (score > 0) { found.push({row: row, score: score}); }
     });
     found.sort(function (a, b) { return b.score - a.score || a.row.i - b.row.i; });
-    show(found.map(function (f) { return f.row; }), found.length);
-    try {
-      history.replaceState(null, "", "?q=" + encodeURIComponent(input.value));
-    } catch (e) { /* some browsers refuse this on file:// pages */ }
+    var result = found.map(function (f) { return f.row; });
+    last = {query: query, text: input.value, rows: result};
+    show(result, found.length);
+    clearTimeout(urlTimer);
+    urlTimer = setTimeout(function () {
+      try {
+        history.replaceState(null, "", "?q=" + encodeURIComponent(input.value));
+      } catch (e) { /* some browsers refuse this on file:// pages */ }
+    }, 400);
   }
 
   function addFilter(key, label, options) {
@@ -136,14 +151,15 @@
   document.getElementById("texts-size").textContent = data.textsBytes < 1e6 ?
     Math.ceil(data.textsBytes / 1e3) + " kB" : (data.textsBytes / 1e6).toFixed(1) + " MB";
   textsBox.addEventListener("change", function () {
-    if (textsBox.checked) { loadTexts(run); }
+    if (textsBox.checked) { loadTexts(function () { run(); }); }
     else { rows.forEach(function (r) { r.text = ""; }); run(); }
   });
   form.addEventListener("submit", function (e) { e.preventDefault(); run(); });
-  input.addEventListener("input", run);
+  input.addEventListener("input", function () { run(); });
+  more.addEventListener("click", function () { shown += PAGE * 2; run(true); });
   document.getElementById("search-ui").hidden = false;
 
   var q = new URLSearchParams(location.search).get("q");
   if (q) { input.value = q; }
-  if (autoTexts) { loadTexts(run); } else { run(); }
+  if (autoTexts) { loadTexts(function () { run(); }); } else { run(); }
 })();

@@ -150,10 +150,12 @@ def test_symlink_out_of_content_and_huge_file_are_refused(project, tmp_path):
     secret.write_text("code: x\n")
     (project.indicators / "link.yaml").symlink_to(secret)
     (project.indicators / "huge.yaml").write_text("name: " + "ก" * 400_000 + "\n")
+    (project.indicators / "2564/loop").symlink_to(project.indicators)
     problems = pipeline.check(project)
     messages = {p.path.rsplit("/", 1)[-1]: p.message for p in problems if p.severity == "error"}
     assert "symlink" in messages["link.yaml"]
     assert "file larger" in messages["huge.yaml"]
+    assert "loops" in messages["loop"]
 
 
 # -- random and mutated input: a message, never a traceback ---------------------------------

@@ -39,8 +39,11 @@ def test_incremental_updates_equal_a_full_build(project, tmp_path, fixed_date):
     builder.build()
     ind = project.indicators
     steps = [
-        # a quarter's result
+        # a quarter's result; a name, a unit and a definition
         lambda: edit(project, REF, "result: 2.00", "result: 3.00"),
+        lambda: edit(project, REF, "name: ระดับความสำเร็จ", "name: ระดับความก้าวหน้า"),
+        lambda: edit(project, "indicators/2564/5035-893.yaml", "unit: ร้อยละ", "unit: แห่ง"),
+        lambda: edit(project, REF, "definition: |\n", "definition: |\n  คำนิยามเพิ่มเติม\n"),
         # a draft disappears from every list
         lambda: edit(project, "indicators/2564/5042-2008.yaml", "fiscal_year: 2564", "published: false\nfiscal_year: 2564"),
         # a new indicator, and one moved to another agency and year
