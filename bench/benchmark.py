@@ -32,14 +32,15 @@ from kpisite import synthetic  # noqa: E402
 BUILD = [sys.executable, str(REPO / "build.py")]
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes."""
+def tree_memory(pid: int) -> int:
+    """Memory of a process and all its descendants, in bytes: proportional set size, so pages
+    that forked workers share with their parent count once (summed RSS would count them thrice)."""
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         try:
-            status = Path(f"/proc/{p}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+            total += int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.M).group(1)) * 1024
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, AttributeError):
@@ -56,7 +57,7 @@ def run_measured(args: list[str]) -> dict:
 
     def sample():
         while proc.poll() is None:
-            peak[0] = max(peak[0], tree_rss(proc.pid))
+            peak[0] = max(peak[0], tree_memory(proc.pid))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample)
@@ -161,7 +162,7 @@ def bench(n: int, workdir: Path) -> None:
     print(f"\n== {n:,} indicators (corpus {corpus / mib:.0f} MiB of YAML) ==")
     print(f"full build, clean output: {cold['wall']:.1f} s wall, {cold['cpu']:.1f} s CPU, "
           f"{pages / cold['wall']:,.0f} pages/s ({pages:,} HTML pages), "
-          f"peak memory {cold['peak'] / mib:.0f} MiB (all processes)")
+          f"peak memory {cold['peak'] / mib:.0f} MiB (PSS, all processes)")
     print(f"rebuild, nothing changed: {warm['wall']:.1f} s wall, {warm['cpu']:.1f} s CPU, "
           f"peak memory {warm['peak'] / mib:.0f} MiB")
     print(f"output size: {size_of(out) / mib:.0f} MiB")

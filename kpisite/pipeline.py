@@ -221,7 +221,7 @@ class Builder:
     def build(self) -> list[Problem]:
         """Build into `out`; raise ContentError (and change nothing) if the content has errors."""
         check_output_dir(self.out, [self.project.content, THEME])
-        self.built = False
+        self.built, self.blobs = False, {}
         site, self.site_problems = load_site(self.project)
         if site is None:
             raise ContentError(self.problems())
@@ -236,23 +236,29 @@ class Builder:
             self.results = self._reuse(files, cached, stage)
             todo = [f for f in files if relative(f, self.project.root) not in self.results]
             worker = Worker(self.project, site, self.renderer, stage, self.history)
-            for result in parallel(worker.process, todo, self.jobs):
-                self.results[result.rel] = result
+            # Each result travels pickled; the bytes are kept and become the cache as they are.
+            job = lambda path: pickle.dumps(worker.process(path), pickle.HIGHEST_PROTOCOL)  # noqa
+            for blob in parallel(job, todo, self.jobs):
+                result = pickle.loads(blob)
+                self.results[result.rel], self.blobs[result.rel] = result, blob
             self._check_across()
             problems = self.problems()
             if errors(problems):
                 raise ContentError(problems)
             self.catalog = self._catalog()
-            pages = list(site_pages(self.catalog, build_date(), self.history))
-            render = lambda i: stage.write(pages[i].path, self.renderer.render(pages[i]))  # noqa
-            parallel(render, list(range(len(pages))), self.jobs, chunk=8)
-            self.site_paths = {page.path for page in pages}
+            cache = self._write_cache(key)  # now, and the bytes can go: memory stays low
+            # The site's pages read the whole catalog: forked workers would each copy it
+            # (reference counts write to every object they touch), so they render here.
+            self.site_paths = set()
+            for page in site_pages(self.catalog, build_date(), self.history):
+                stage.write(page.path, self.renderer.render(page))
+                self.site_paths.add(page.path)
             stage.copy_tree(THEME / "static", "static")
         except BaseException:
             stage.abort()
             raise
         stage.commit()
-        self._write_cache(key)
+        os.replace(cache, self.out / STATE / CACHE)  # the cache describes a site that exists
         self.built, self.stale = True, defaultdict(set)
         return problems
 
@@ -328,39 +334,40 @@ class Builder:
                      if r.indicator is not None and r.indicator.published]
         return Catalog(self.site, published)
 
-    def _reuse(self, files: list[Path], cached: dict, stage: Staging) -> dict[str, FileResult]:
+    def _reuse(self, files: list[Path], cached: dict[str, bytes], stage: Staging
+               ) -> dict[str, FileResult]:
         """Results of files unchanged since the last build, their pages linked, not rendered."""
         reused: dict[str, FileResult] = {}
-        if not cached:
-            return reused
-        for path in files:
+        for path in files if cached else ():
             rel = relative(path, self.project.root)
-            old = cached.get(rel)
-            if old is None or old.digest != digest(path.read_bytes()):
+            if rel not in cached:
                 continue
-            if old.history_key != self.history.key(rel):
+            old = pickle.loads(cached[rel])
+            if old.digest != digest(path.read_bytes()) or old.history_key != self.history.key(rel):
                 continue
             if not all((self.out / p).is_file() for p in old.pages):
                 continue
             for page in old.pages:
                 os.link(self.out / page, stage.path(page))
-            reused[rel] = old
+            reused[rel], self.blobs[rel] = old, cached[rel]
         return reused
 
-    def _read_cache(self, key: str) -> tuple[dict[str, FileResult], dict[str, dict]]:
-        """The last build's results (if made with the same theme), and facts of git blobs."""
+    def _read_cache(self, key: str) -> tuple[dict[str, bytes], dict[str, dict]]:
+        """The last build's results, pickled (if made with the same theme); facts of git blobs."""
         try:
             with open(self.out / STATE / CACHE, "rb") as f:
-                saved_key, results, facts = pickle.load(f)
-            return (results if saved_key == key else {}), facts
+                saved_key, blobs, facts = pickle.load(f)
+            return (blobs if saved_key == key else {}), facts
         except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
             return {}, {}
 
-    def _write_cache(self, key: str) -> None:
-        tmp = self.out / STATE / (CACHE + ".tmp")
+    def _write_cache(self, key: str) -> Path:
+        """The results as the next build's cache, in a file put in place after the commit."""
+        tmp = self.out / STATE / f"{CACHE}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
-            pickle.dump((key, self.results, self.facts_cache), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.out / STATE / CACHE)
+            pickle.dump((key, self.blobs, self.facts_cache), f, protocol=pickle.HIGHEST_PROTOCOL)
+        self.blobs = {}
+        return tmp
 
 
 def check(project: Project, strict: bool = False) -> list[Problem]:

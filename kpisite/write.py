@@ -56,6 +56,8 @@ class Staging:
             shutil.rmtree(stale, ignore_errors=True)
         for stale in self.state.glob("old-*"):
             shutil.rmtree(stale, ignore_errors=True)
+        for stale in self.state.glob("*.tmp"):
+            stale.unlink(missing_ok=True)
         self.dir = self.state / f"stage-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.dir.mkdir()
         self._made: set[Path] = set()

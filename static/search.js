@@ -43,6 +43,9 @@
             main: normalize(code + " " + name), about: normalize(about.join(" ")), text: ""};
   });
 
+  // Scan once while the reader is still reading, so the first keystroke finds warm code.
+  setTimeout(function () { rows.forEach(function (row) { matches(row, ["\u0000"]); }); }, 0);
+
   function loadTexts(then) {
     if (window.KPI_SEARCH_TEXTS) { then(); return; }
     var s = document.createElement("script");
