@@ -17,8 +17,7 @@ import yaml
 
 from .load import parse_yaml
 from .model import fmt
-
-BANGKOK = dt.timezone(dt.timedelta(hours=7))
+from .thai import BANGKOK
 RECENT = 30  # changes listed on the home page and in the feed
 
 

@@ -8,32 +8,25 @@ first; if any is an error, the staged output is dropped and the previous site st
 """
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
-import gc
 import hashlib
-import multiprocessing
 import os
 import pickle
-import signal
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from . import THEME, history as history_mod, model, opendata, search, validate
 from .catalog import Catalog
 from .diagnostics import ContentError, Problem, errors, promote
 from .load import digest, find_yaml_files, read_source, relative
 from .render import ALL, INDICATOR_TEMPLATES, Renderer, changed_aspects, site_pages
+from .thai import BANGKOK
+from .workers import parallel
 from .write import STATE, Direct, Staging, check_output_dir
 
 SITE_FILES = {"site": "site.yaml", "agencies": "agencies.yaml", "strategy": "strategy.yaml"}
-BANGKOK = dt.timezone(dt.timedelta(hours=7))
 CACHE = "cache.pickle"
-PARALLEL_MIN = 200  # below this many items, starting processes costs more than it saves
-CHUNK = 64
 
 
 @dataclass(frozen=True)
@@ -119,52 +112,6 @@ class Worker:
             light = ind.without_texts()
         return FileResult(source.rel, source.digest, light, problems, pages,
                           self.history.key(source.rel))
-
-
-_job: Callable | None = None  # what a forked worker applies to each item of its chunks
-_parent = 0
-
-
-def _start_worker(parent: int) -> None:
-    """A worker dies with the build that started it (a killed build must stop writing)."""
-    global _parent
-    _parent = parent
-    try:  # Linux: the kernel kills this process when its parent dies
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    gc.freeze()  # the inherited site and templates need no garbage collection
-    gc.disable()  # collected once a chunk instead: most objects die young, few form cycles
-
-
-def _run_chunk(items: list) -> list:
-    results = []
-    for item in items:
-        if os.getppid() != _parent:  # the parent died before the kernel could tell us
-            os._exit(1)
-        results.append(_job(item))
-    gc.collect()
-    return results
-
-
-def parallel(job: Callable, items: list, jobs: int, chunk: int = CHUNK) -> list:
-    """[job(item) for item in items], on `jobs` forked processes when it pays (any order).
-
-    fork shares the parsed templates, the site and the catalog with the children (only the
-    items and results are pickled); it is used only while this process runs a single thread
-    (the preview server's own builds stay in-process).
-    """
-    global _job
-    if jobs <= 1 or len(items) < PARALLEL_MIN or threading.active_count() > 1:
-        return [job(item) for item in items]
-    _job = job
-    try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(jobs, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
-            chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
-            return [r for done in pool.imap_unordered(_run_chunk, chunks) for r in done]
-    finally:
-        _job = None
 
 
 def theme_key(project: Project) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 BE_OFFSET = 543
+BANGKOK = dt.timezone(dt.timedelta(hours=7))  # the clock of the dates shown (no DST in Thailand)
 
 _ARABIC = "0123456789"
 _THAI = "๐๑๒๓๔๕๖๗๘๙"
