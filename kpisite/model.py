@@ -253,6 +253,16 @@ def consistency_flags(ind: Indicator) -> list[Flag]:
     return flags
 
 
+PREFIX_UNITS = {"ร้อยละ", "ระดับ"}  # Thai writes these before the number: ร้อยละ 80, ระดับ 5
+
+
+def with_unit(text: str, unit: str) -> str:
+    """A number and its unit in Thai order: 'ร้อยละ 80', 'ระดับ 5', but '15 นาที', '3 แห่ง'."""
+    if not unit:
+        return text
+    return f"{unit} {text}" if unit in PREFIX_UNITS else f"{text} {unit}"
+
+
 def fmt(value: Number | None) -> str:
     """A number as recorded (its decimals kept), with thousands separators; '' for none."""
     if value is None:

@@ -62,15 +62,11 @@ def groups(ind: model.Indicator) -> set[str]:
     return {f"year:{ind.year_key}", f"agency:{ind.agency or ''}", *nodes}
 
 
-BLANK = Markup('<span class="blank">ยังไม่รายงาน</span>')
-
-
-def reported(value, unit: str = "") -> Markup:
-    """A recorded number with its unit, or 'not reported' (never 0) when there is none."""
+def reported(value, unit: str = "", missing: str = "ยังไม่รายงาน") -> Markup:
+    """A recorded number with its unit in Thai order, or `missing` (never 0) when there is none."""
     if value is None:
-        return BLANK
-    shown = escape(model.fmt(value))
-    return shown + Markup(' <span class="unit">%s</span>') % unit if unit else shown
+        return Markup('<span class="blank">%s</span>') % missing
+    return escape(model.with_unit(model.fmt(value), unit))
 
 
 def environment() -> Environment:
@@ -96,8 +92,9 @@ class Renderer:
     def __init__(self, site: model.Site):
         self.site = site
         env = environment()
-        env.filters.update(num=model.fmt, reported=reported, thai_digits=thai.thai_digits,
-                           md=markup.render, thai_date=thai.format_date)
+        env.filters.update(num=model.fmt, reported=reported, with_unit=model.with_unit,
+                           thai_digits=thai.thai_digits, md=markup.render,
+                           thai_date=thai.format_date)
         env.globals.update(site=site, urls=urls, year_label=catalog_mod.year_label,
                            STATUSES=model.STATUSES, STATUS_RULE=model.STATUS_RULE,
                            TYPES=model.TYPES, fiscal_year_bounds=thai.fiscal_year_bounds,

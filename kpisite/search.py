@@ -23,12 +23,13 @@ def _json(value) -> bytes:
 
 def exports(ind: Indicator) -> dict[str, bytes]:
     """This indicator's row of the index, and its definition for the texts script."""
-    row = [ind.year_key, ind.code, ind.name, ind.agency or "", ind.status, ind.type, ind.strategy]
+    row = [ind.year_key, ind.code, ind.name, ind.agency or "", ind.status, ind.type, ind.strategy,
+           ind.unit]
     return {"search": _json(row), "search_text": _json(ind.definition)}
 
 
 def index_script(cat: Catalog) -> bytes:
-    nodes = {n.number: f"{n.thai_number} {n.name}" for n in cat.site.strategy.walk()}
+    nodes = {n.number: f"{n.thai_number} {n.name} {n.name_en}" for n in cat.site.strategy.walk()}
     texts_bytes = sum(len(ind.exports["search_text"]) + 2 for ind in cat.indicators)
     head = {"agencies": {a.code: a.label for a in cat.agencies}, "nodes": nodes,
             "statuses": STATUSES, "types": TYPES, "texts": TEXTS, "textsBytes": texts_bytes,

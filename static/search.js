@@ -12,6 +12,7 @@
   var textsBox = document.getElementById("search-texts");
   var more = document.getElementById("more-results");
   var filters = {year: "", agency: "", type: "", status: ""};
+  var NONE = "-";  // the filter value for "no agency" ("" means all)
   var PAGE = 50;  // results drawn at a time: laying out Thai text is the slow part
   var shown = PAGE;
   var last = {query: null, rows: null};  // typing on narrows the previous results
@@ -35,7 +36,8 @@
 
   var rows = data.rows.map(function (r, i) {
     var year = r[0], code = r[1], name = r[2], agency = r[3], nodes = r[6];
-    var about = [data.agencies[agency] || agency, "ปีงบประมาณ " + year, year];
+    var about = [data.agencies[agency] || agency, data.statuses[r[4]], data.types[r[5]], r[7],
+                 year === data.noYear ? "ไม่ระบุปีงบประมาณ" : "ปีงบประมาณ " + year];
     nodes.forEach(function (n) {
       ancestors(n).forEach(function (a) { about.push(a, data.nodes[a] || ""); });
     });
@@ -47,13 +49,14 @@
   setTimeout(function () { rows.forEach(function (row) { matches(row, ["\u0000"]); }); }, 0);
 
   function loadTexts(then) {
-    if (window.KPI_SEARCH_TEXTS) { then(); return; }
-    var s = document.createElement("script");
-    s.src = data.texts;
-    s.onload = function () {
+    function apply() {
       window.KPI_SEARCH_TEXTS.forEach(function (t, i) { if (rows[i]) { rows[i].text = normalize(t); } });
       then();
-    };
+    }
+    if (window.KPI_SEARCH_TEXTS) { apply(); return; }
+    var s = document.createElement("script");
+    s.src = data.texts;
+    s.onload = apply;
     document.head.appendChild(s);
   }
 
@@ -94,7 +97,8 @@
       li.appendChild(meta);
       list.appendChild(li);
     });
-    summary.textContent = total === null ? "" :
+    summary.textContent = total === null ? "" : found.length === 0 ?
+      "ไม่พบตัวชี้วัด: ลองคำที่สั้นลง ลบตัวกรอง" + (textsBox.checked ? "" : " หรือเลือกค้นหาในนิยามด้วย") :
       "พบ " + found.length + " ตัวชี้วัด" + (found.length > shown ? " (แสดง " + shown + " รายการแรก)" : "");
   }
 
@@ -142,10 +146,11 @@
     return Object.keys(seen);
   }
 
-  addFilter("year", "ปีงบประมาณ", distinct("year").sort().reverse().map(function (y) {
-    return [y, y === data.noYear ? "ไม่ระบุ" : y]; }));
+  addFilter("year", "ปีงบประมาณ", distinct("year").sort(function (a, b) {
+    return (a === data.noYear) - (b === data.noYear) || (a < b ? 1 : -1); }).map(function (y) {
+    return [y, y === data.noYear ? "ไม่ระบุปีงบประมาณ" : y]; }));
   addFilter("agency", "หน่วยงาน", distinct("agency").sort().map(function (a) {
-    return [a, data.agencies[a] || "ไม่ระบุหน่วยงาน"]; }));
+    return [a || NONE, data.agencies[a] || "ไม่ระบุหน่วยงาน"]; }));
   addFilter("type", "ประเภท", Object.keys(data.types).map(function (t) { return [t, data.types[t]]; }));
   addFilter("status", "สถานะ", Object.keys(data.statuses).map(function (s) { return [s, data.statuses[s]]; }));
 

@@ -45,7 +45,7 @@ def test_chart_has_a_text_alternative(built_site):
     svg = page.select_one("figure.chart svg")
     assert svg["role"] == "img"
     assert text_of(svg.find("desc")) == ("ไตรมาสที่ 1: 2.00; ไตรมาสที่ 2: 4.00; ไตรมาสที่ 3: 5.00; "
-                                         "ไตรมาสที่ 4: ยังไม่รายงาน; ค่าเป้าหมาย 5 ระดับ")
+                                         "ไตรมาสที่ 4: ยังไม่รายงาน; ค่าเป้าหมาย ระดับ 5")
     assert len(svg.select("rect.bar:not(.missing)")) == 3
     goal = soup(built_site / "indicators/2562-2563/170.html")
     assert goal.select_one("figure.chart") is None  # a goal indicator has no quarters
