@@ -72,7 +72,15 @@ class Staging:
 
     def write(self, rel: str, content: str | bytes) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        fd = os.open(self.path(rel), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        path = self.path(rel)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        try:
+            fd = os.open(path, flags, 0o644)
+        except FileExistsError:
+            # A page reused from the live site is a hard link to it: writing through it would
+            # change the live page. Replace the link instead.
+            os.unlink(path)
+            fd = os.open(path, flags, 0o644)
         try:  # unbuffered: three system calls a page, where Path.write_bytes makes eight
             os.write(fd, data)
         finally:

@@ -73,6 +73,17 @@ def test_failed_build_keeps_previous_site(project, tmp_path):
     assert tree(out) == before
 
 
+def test_refused_build_never_writes_through_reused_pages(project, tmp_path):
+    """Reused pages are hard links to the live site; a clashing file must not write into them."""
+    out = tmp_path / "site"
+    pipeline.build(project, out)
+    before = tree(out)
+    edit(project, "indicators/2564/5042-2008.yaml", "code: 5042-2008", "code: 5042-2007")
+    with pytest.raises(ContentError):
+        pipeline.build(project, out)
+    assert tree(out) == before
+
+
 def test_build_failing_while_rendering_keeps_previous_site(project, tmp_path, monkeypatch):
     out = tmp_path / "site"
     pipeline.build(project, out)
