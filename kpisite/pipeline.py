@@ -23,7 +23,7 @@ from .load import digest, find_yaml_files, read_source, relative
 from .render import ALL, INDICATOR_TEMPLATES, Renderer, changed_aspects, site_pages
 from .thai import BANGKOK
 from .workers import parallel
-from .write import STATE, Direct, Staging, check_output_dir
+from .write import STATE, Deferred, Direct, Staging, check_output_dir
 
 SITE_FILES = {"site": "site.yaml", "agencies": "agencies.yaml", "strategy": "strategy.yaml"}
 CACHE = "cache.pickle"
@@ -139,6 +139,7 @@ class Builder:
         self.duplicates: list[Problem] = []
         self.built = False  # True once `out` matches self.results (update() may then patch it)
         self.stale: dict[str, set[str]] = defaultdict(set)  # aspect (or "template") -> groups
+        self.unwritten: dict[str, str | bytes | None] = {}  # pages an update could not yet write
         self.site_paths: set[str] = set()  # the outputs of site_pages() in `out`
 
     # -- checking ----------------------------------------------------------------------------
@@ -228,22 +229,21 @@ class Builder:
                 or affected & INDICATOR_TEMPLATES):
             self.build()
             return None
-        out, written, swaps = Direct(self.out), [], []
+        out, pages, swaps = Direct(self.out), Deferred(self.unwritten), []
         if templates:
             self.renderer = Renderer(self.site)  # templates are read once per Renderer
             self.stale["template"] |= affected
         if static:
             out.copy_tree(THEME / "static", "static")
-        worker = Worker(self.project, self.site, self.renderer, out, self.history)
+        worker = Worker(self.project, self.site, self.renderer, pages, self.history)
         for path in sorted(indicators):
             rel = relative(path, self.project.root)
             old = self.results.pop(rel, None)
             new = worker.process(path) if path.is_file() else None
             if new is not None:
                 self.results[rel] = new
-                written += new.pages
             for gone in set(old.pages if old else []) - set(new.pages if new else []):
-                out.remove(gone)
+                pages.changes.setdefault(gone, None)
             before, after = old and old.indicator, new and new.indicator
             for aspect, touched in changed_aspects(before, after).items():
                 self.stale[aspect] |= touched
@@ -256,10 +256,10 @@ class Builder:
                 if before is not None and after is not None and before.published:
                     self.catalog.replace(before, after)
         problems = self.problems()
-        if errors(problems):
-            raise ContentError(problems)  # self.stale keeps what still awaits re-rendering
-        written += self._rerender_site_pages(out)
-        return written
+        if errors(problems):  # nothing is written; self.unwritten and self.stale keep the work
+            raise ContentError(problems)
+        owned = {page for r in self.results.values() for page in r.pages}
+        return pages.apply(out, keep=owned) + self._rerender_site_pages(out)
 
     def _rerender_site_pages(self, out: Direct) -> list[str]:
         """The site's pages that show something stale, re-rendered; pages no longer made, gone."""

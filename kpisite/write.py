@@ -140,3 +140,25 @@ class Direct:
         for path in sorted(source.rglob("*")):
             if path.is_file():
                 self.write(f"{rel}/{path.relative_to(source).as_posix()}", path.read_bytes())
+
+
+class Deferred:
+    """Collects writes and removals for Direct, to apply only once the content has no errors."""
+
+    def __init__(self, changes: dict[str, str | bytes | None]):
+        self.changes = changes  # path -> content, or None to remove
+
+    def write(self, rel: str, content: str | bytes) -> None:
+        self.changes[rel] = content
+
+    def apply(self, out: Direct, keep: set[str]) -> list[str]:
+        """Write everything to `out`; remove what no file still produces (not in `keep`)."""
+        written = []
+        for rel, content in sorted(self.changes.items()):
+            if content is None:
+                if rel not in keep:
+                    out.remove(rel)
+            elif out.write(rel, content):
+                written.append(rel)
+        self.changes.clear()
+        return written

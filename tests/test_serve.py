@@ -62,6 +62,29 @@ def test_incremental_updates_equal_a_full_build(project, tmp_path, fixed_date):
         assert tree(live) == full_build(project, tmp_path / "full"), step
 
 
+def test_errors_in_between_change_nothing_and_leave_no_trace(project, tmp_path, fixed_date):
+    live = tmp_path / "live"
+    builder = pipeline.Builder(project, live)
+    builder.build()
+    before = tree(live)
+    other = project.content / "indicators/2564/5042-2008.yaml"
+    steps = [  # (edit, the files it touches)
+        (lambda: edit(project, "indicators/2564/5042-2008.yaml", "code: 5042-2008", "code: 5042-2007"), {other}),
+        (lambda: edit(project, REF, "result: 2.00", "result: [2.00"), {project.content / REF}),
+    ]
+    for step, touched in steps:  # a clash of codes, then a syntax error on top: both refused
+        step()
+        with pytest.raises(ContentError):
+            builder.update(touched)
+        assert tree(live) == before
+    edit(project, "indicators/2564/5042-2008.yaml", "code: 5042-2007", "code: 5042-2008")
+    with pytest.raises(ContentError):
+        builder.update({other})  # the syntax error is still there
+    edit(project, REF, "result: [2.00", "result: 2.50")
+    builder.update({project.content / REF})
+    assert tree(live) == full_build(project, tmp_path / "full")
+
+
 def test_one_edit_rerenders_only_what_depends_on_it(project, tmp_path, fixed_date):
     builder = pipeline.Builder(project, tmp_path / "site")
     builder.build()
