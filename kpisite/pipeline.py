@@ -23,7 +23,7 @@ from .load import digest, find_yaml_files, read_source, relative
 from .render import ALL, INDICATOR_TEMPLATES, Renderer, changed_aspects, site_pages
 from .thai import BANGKOK
 from .workers import parallel
-from .write import STATE, Deferred, Direct, Staging, check_output_dir
+from .write import STATE, Deferred, Direct, Staging, check_output_dir, locked
 
 SITE_FILES = {"site": "site.yaml", "agencies": "agencies.yaml", "strategy": "strategy.yaml"}
 CACHE = "cache.pickle"
@@ -174,41 +174,48 @@ class Builder:
         if site is None:
             raise ContentError(self.problems())
         self.site, self.renderer = site, Renderer(site)
+        fresh = not self.out.exists()  # a first build that fails leaves no folder behind
+        with locked(self.out):
+            stage = Staging(self.out, fresh)
+            try:
+                problems, cache = self._build_into(stage)
+            except BaseException:
+                stage.abort()
+                raise
+            stage.commit()
+            os.replace(cache, self.out / STATE / CACHE)  # the cache describes a site that exists
+        self.built, self.stale = True, defaultdict(set)
+        return problems
+
+    def _build_into(self, stage: Staging) -> tuple[list[Problem], Path]:
+        """Every page into `stage`; the problems found, and the next build's cache file."""
         files, found = find_yaml_files(self.project.indicators, self.project.root)
         self.site_problems += found
         key = theme_key(self.project)
         cached, self.facts_cache = self._read_cache(key)
         self.history = history_mod.load(self.project.root, self.project.indicators, self.facts_cache)
-        stage = Staging(self.out)
-        try:
-            self.results = self._reuse(files, cached, stage)
-            todo = [f for f in files if relative(f, self.project.root) not in self.results]
-            worker = Worker(self.project, site, self.renderer, stage, self.history)
-            # Each result travels pickled; the bytes are kept and become the cache as they are.
-            job = lambda path: pickle.dumps(worker.process(path), pickle.HIGHEST_PROTOCOL)  # noqa
-            for blob in parallel(job, todo, self.jobs):
-                result = pickle.loads(blob)
-                self.results[result.rel], self.blobs[result.rel] = result, blob
-            self._check_across()
-            problems = self.problems()
-            if errors(problems):
-                raise ContentError(problems)
-            self.catalog = self._catalog()
-            cache = self._write_cache(key)  # now, and the bytes can go: memory stays low
-            # The site's pages read the whole catalog: forked workers would each copy it
-            # (reference counts write to every object they touch), so they render here.
-            self.site_paths = set()
-            for page in site_pages(self.catalog, build_date(), self.history):
-                stage.write(page.path, self.renderer.render(page))
-                self.site_paths.add(page.path)
-            stage.copy_tree(THEME / "static", "static")
-        except BaseException:
-            stage.abort()
-            raise
-        stage.commit()
-        os.replace(cache, self.out / STATE / CACHE)  # the cache describes a site that exists
-        self.built, self.stale = True, defaultdict(set)
-        return problems
+        self.results = self._reuse(files, cached, stage)
+        todo = [f for f in files if relative(f, self.project.root) not in self.results]
+        worker = Worker(self.project, self.site, self.renderer, stage, self.history)
+        # Each result travels pickled; the bytes are kept and become the cache as they are.
+        job = lambda path: pickle.dumps(worker.process(path), pickle.HIGHEST_PROTOCOL)  # noqa
+        for blob in parallel(job, todo, self.jobs):
+            result = pickle.loads(blob)
+            self.results[result.rel], self.blobs[result.rel] = result, blob
+        self._check_across()
+        problems = self.problems()
+        if errors(problems):
+            raise ContentError(problems)
+        self.catalog = self._catalog()
+        cache = self._write_cache(key)  # now, and the bytes can go: memory stays low
+        # The site's pages read the whole catalog: forked workers would each copy it
+        # (reference counts write to every object they touch), so they render here.
+        self.site_paths = set()
+        for page in site_pages(self.catalog, build_date(), self.history):
+            stage.write(page.path, self.renderer.render(page))
+            self.site_paths.add(page.path)
+        stage.copy_tree(THEME / "static", "static")
+        return problems, cache
 
     # -- updating after an edit (the preview server) -------------------------------------------
     def update(self, changed: set[Path]) -> list[str] | None:
@@ -234,7 +241,7 @@ class Builder:
             self.renderer = Renderer(self.site)  # templates are read once per Renderer
             self.stale["template"] |= affected
         if static:
-            out.copy_tree(THEME / "static", "static")
+            out.copy_tree(THEME / "static", "static", pages)
         worker = Worker(self.project, self.site, self.renderer, pages, self.history)
         for path in sorted(indicators):
             rel = relative(path, self.project.root)
@@ -259,7 +266,8 @@ class Builder:
         if errors(problems):  # nothing is written; self.unwritten and self.stale keep the work
             raise ContentError(problems)
         owned = {page for r in self.results.values() for page in r.pages}
-        return pages.apply(out, keep=owned) + self._rerender_site_pages(out)
+        with locked(self.out):
+            return pages.apply(out, keep=owned) + self._rerender_site_pages(out)
 
     def _rerender_site_pages(self, out: Direct) -> list[str]:
         """The site's pages that show something stale, re-rendered; pages no longer made, gone."""

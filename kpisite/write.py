@@ -6,14 +6,17 @@ empty and was not written by kpisite is refused.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 STATE = ".kpisite"  # inside the output folder: marks it as ours, holds staging and the cache
 MARKER = "output.json"
+LOCK = "lock"
 
 
 class OutputError(Exception):
@@ -43,21 +46,42 @@ def safe_join(base: Path | str, rel: str) -> str:
     return os.path.join(base, rel)
 
 
-class Staging:
-    """A build's output, written aside and published by `commit()` in one swap per entry."""
+@contextmanager
+def locked(out: Path):
+    """One writer at a time in an output folder (a build, or the preview server's update)."""
+    (out / STATE).mkdir(parents=True, exist_ok=True)
+    with open(out / STATE / LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # waits for the other build to finish
+        yield
 
-    def __init__(self, out: Path):
+
+def recover(out: Path) -> None:
+    """Undo what a killed build left: a swap cut short is completed from the old entries."""
+    state = out / STATE
+    for old in state.glob("old-*"):
+        for entry in old.iterdir():
+            if not (out / entry.name).exists():
+                entry.rename(out / entry.name)
+        shutil.rmtree(old, ignore_errors=True)
+    for stale in state.glob("stage-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in state.glob("*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
+class Staging:
+    """A build's output, written aside and published by `commit()` in one swap per entry.
+
+    Hold the output folder's lock (`locked`) from before creating it until after `commit()`.
+    """
+
+    def __init__(self, out: Path, fresh: bool):
         self.out = out
-        self.created = not out.exists()  # a failed first build leaves no folder behind
+        self.created = fresh  # the folder did not exist: a failed build removes it again
         self.state = out / STATE
         self.state.mkdir(parents=True, exist_ok=True)
         (self.state / MARKER).write_text(json.dumps({"generator": "kpisite"}) + "\n")
-        for stale in self.state.glob("stage-*"):  # left by a killed build
-            shutil.rmtree(stale, ignore_errors=True)
-        for stale in self.state.glob("old-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        for stale in self.state.glob("*.tmp"):
-            stale.unlink(missing_ok=True)
+        recover(out)
         self.dir = self.state / f"stage-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.dir.mkdir()
         self._made: set[Path] = set()
@@ -136,10 +160,17 @@ class Direct:
     def remove(self, rel: str) -> None:
         Path(safe_join(self.out, rel)).unlink(missing_ok=True)
 
-    def copy_tree(self, source: Path, rel: str) -> None:
-        for path in sorted(source.rglob("*")):
-            if path.is_file():
-                self.write(f"{rel}/{path.relative_to(source).as_posix()}", path.read_bytes())
+    def copy_tree(self, source: Path, rel: str, pages: "Deferred") -> None:
+        """Schedule the copy of `source` as `rel`, and the removal of files no longer there."""
+        wanted = {f"{rel}/{p.relative_to(source).as_posix()}": p for p in source.rglob("*")
+                  if p.is_file()}
+        for path, origin in wanted.items():
+            pages.write(path, origin.read_bytes())
+        here = Path(safe_join(self.out, rel))
+        for path in here.rglob("*") if here.is_dir() else ():
+            name = f"{rel}/{path.relative_to(here).as_posix()}"
+            if path.is_file() and name not in wanted:
+                pages.changes.setdefault(name, None)
 
 
 class Deferred:

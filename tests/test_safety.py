@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -126,6 +127,42 @@ def test_killed_build_keeps_previous_site(tmp_path):
     pipeline.build(pipeline.Project(content), out)  # the next build recovers
     assert "ชื่อใหม่ที่ยังไม่ควรเห็น" in (out / "index.html").read_text(encoding="utf-8")
     assert not list((out / ".kpisite").glob("stage-*"))
+
+
+def test_a_swap_cut_short_is_completed_by_the_next_build(project, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    pipeline.build(project, out)
+    before = tree(out)
+    real_rename, calls = Path.rename, {"n": 0}
+
+    def dying_rename(self, target):  # dies between moving the live entry aside and the new in
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", dying_rename)
+    edit(project, REF_FILE, "result: 2.00", "result: 2.50")
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.build(project, out)
+    monkeypatch.setattr(Path, "rename", real_rename)
+    missing = set(before) - set(tree(out))
+    assert missing  # the crash did leave the live folder short of an entry
+    from kpisite.write import recover
+
+    recover(out)  # what every build does first, under the lock
+    assert set(tree(out)) == set(before)
+
+
+def test_two_builds_at_once_into_one_folder(tmp_path):
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    run = lambda: subprocess.Popen([sys.executable, str(REPO / "build.py"), "--content",  # noqa
+                                    str(tmp_path / "content"), "--out", str(tmp_path / "site")],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first, second = run(), run()
+    assert first.wait(60) == 0 and second.wait(60) == 0
+    pipeline.build(pipeline.Project(tmp_path / "content"), tmp_path / "alone")
+    assert tree(tmp_path / "site") == tree(tmp_path / "alone")
 
 
 def test_output_folder_guard(project, tmp_path, capsys):

@@ -62,6 +62,23 @@ def test_incremental_updates_equal_a_full_build(project, tmp_path, fixed_date):
         assert tree(live) == full_build(project, tmp_path / "full"), step
 
 
+def test_a_removed_static_file_is_removed_from_the_site(project, tmp_path, monkeypatch):
+    theme = tmp_path / "theme"
+    for folder in ("templates", "static", "schema", "kpisite"):
+        shutil.copytree(REPO / folder, theme / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (theme / "static/extra.css").write_text("p {}")
+    for module in ("pipeline", "render", "validate"):  # point the build at the copy
+        monkeypatch.setattr(f"kpisite.{module}.THEME", theme, raising=False)
+    monkeypatch.setattr("kpisite.render.TEMPLATE_DIR", theme / "templates")
+    builder = pipeline.Builder(project, tmp_path / "site")
+    builder.build()
+    assert (tmp_path / "site/static/extra.css").is_file()
+    (theme / "static/extra.css").unlink()
+    builder.update({theme / "static/extra.css"})
+    assert not (tmp_path / "site/static/extra.css").exists()
+    assert (tmp_path / "site/static/site.css").is_file()
+
+
 def test_errors_in_between_change_nothing_and_leave_no_trace(project, tmp_path, fixed_date):
     live = tmp_path / "live"
     builder = pipeline.Builder(project, live)
