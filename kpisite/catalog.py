@@ -20,6 +20,7 @@ def year_label(key: str) -> str:
 class Catalog:
     site: Site
     indicators: list[Indicator]
+    drafts: frozenset[str] = frozenset()  # content files of unpublished indicators
     by_year: dict[str, list[Indicator]] = field(init=False)
     by_agency: dict[str, list[Indicator]] = field(init=False)
     by_node: dict[str, list[Indicator]] = field(init=False)

@@ -12,6 +12,7 @@ import datetime as dt
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
@@ -31,8 +32,9 @@ class Change:
     message: str
     path: str  # relative to the project root
     facts: tuple[tuple[str, str, str], ...]  # (what, before, after) for the key facts that changed
-    added: bool = False
+    added: bool = False  # or published for the first time: what it was as a draft stays unsaid
     removed: bool = False
+    published: bool = True  # the version this change made was published (a draft's is not shown)
 
     @property
     def date(self) -> dt.date:
@@ -49,7 +51,8 @@ class History:
     note: str = ""
 
     def of(self, path: str) -> list[Change]:
-        return self.by_path.get(path, [])
+        """The published changes of one file, newest first."""
+        return [c for c in self.by_path.get(path, []) if c.published]
 
     def key(self, path: str) -> str:
         """What a page's history section depends on: the file's newest change (or its lack)."""
@@ -60,9 +63,9 @@ class History:
     def updated(self) -> dt.datetime | None:
         return self.changes[0].when if self.changes else None
 
-    @property
-    def recent(self) -> list[Change]:
-        return self.changes[:RECENT]
+    def recent(self, public: Callable[[str], bool]) -> list[Change]:
+        """The latest published changes to files that `public` allows (not today's drafts)."""
+        return [c for c in self.changes if c.published and public(c.path)][:RECENT]
 
 
 def _git(root: Path, *args: str, input: bytes | None = None) -> bytes:
@@ -155,13 +158,16 @@ def load(project_root: Path, folder: Path, cache: dict[str, dict] | None = None)
     for blob, text in read_blobs(project_root, sorted(wanted)).items():
         cache[blob] = facts(text)
     history = History(True)
+    draft = lambda blob: cache.get(blob, {}).get("เผยแพร่") == "ไม่"  # noqa: E731
     for sha, stamp, author, message, files in commits:
         when = dt.datetime.fromtimestamp(stamp, dt.timezone.utc)
         for old, new, status, path in files:
             rel = path[len(prefix) + 1:] if prefix not in ("", ".") else path
+            removed, added = new == NULL_BLOB, old == NULL_BLOB or draft(old)
             change = Change(sha, when, author, message, rel,
-                            compare(cache.get(old, {}), cache.get(new, {})),
-                            added=old == NULL_BLOB, removed=new == NULL_BLOB)
+                            () if added else compare(cache.get(old, {}), cache.get(new, {})),
+                            added=added and not removed, removed=removed,
+                            published=not draft(old if removed else new))
             history.changes.append(change)
             history.by_path.setdefault(rel, []).append(change)
     return history

@@ -285,9 +285,9 @@ class Builder:
         return written
 
     def _catalog(self) -> Catalog:
-        published = [r.indicator for r in self.results.values()
-                     if r.indicator is not None and r.indicator.published]
-        return Catalog(self.site, published)
+        inds = [r.indicator for r in self.results.values() if r.indicator is not None]
+        return Catalog(self.site, [i for i in inds if i.published],
+                       frozenset(i.source for i in inds if not i.published))
 
     def _reuse(self, files: list[Path], cached: dict[str, bytes], stage: Staging
                ) -> dict[str, FileResult]:

@@ -142,7 +142,8 @@ INDICATOR_TEMPLATES = {"indicator.html", "print.html", "_indicator_sections.html
 
 def site_pages(cat: catalog_mod.Catalog, built: dt.date, history) -> Iterator[Page]:
     """Every output besides the indicators' own pages: the pages and files that list them."""
-    recent = [(change, cat.by_source.get(change.path)) for change in history.recent]
+    recent = [(change, cat.by_source.get(change.path))
+              for change in history.recent(lambda path: path not in cat.drafts)]
     yield Page(urls.HOME, "home.html", {"cat": cat, "build_date": built, "history": history,
                                         "recent": recent})
     yield Page(urls.FEED, "feed.xml", {"cat": cat, "history": history, "recent": recent})

@@ -15,7 +15,7 @@
   var NONE = "-";  // the filter value for "no agency" ("" means all)
   var PAGE = 50;  // results drawn at a time: laying out Thai text is the slow part
   var shown = PAGE;
-  var last = {query: null, rows: null};  // typing on narrows the previous results
+  var last = {terms: null, rows: null};  // typing on narrows the previous results
   var urlTimer = null;
 
   function normalize(s) {
@@ -104,13 +104,15 @@
 
   function run(keepShown) {
     if (!keepShown) { shown = PAGE; }
-    var query = normalize(input.value) + "|" + JSON.stringify(filters) + "|" + !!textsBox.checked;
     var terms = input.value.split(/\s+/).map(normalize).filter(Boolean);
     var filtered = filters.year || filters.agency || filters.type || filters.status;
-    if (!terms.length && !filtered) { last = {query: null, rows: null}; show([], null); return; }
-    // A longer query finds a subset of what a shorter one found: search only those.
-    var narrowing = last.rows && last.query !== null && input.value.indexOf(last.text) === 0 &&
-      query.slice(query.indexOf("|")) === last.query.slice(last.query.indexOf("|"));
+    if (!terms.length && !filtered) { last = {terms: null, rows: null}; show([], null); return; }
+    // What matches every new term also matches every old one when each old term lies inside
+    // a new term: then only the previous results need searching (typing on narrows them).
+    var context = JSON.stringify(filters) + !!textsBox.checked;
+    var narrowing = last.rows && last.context === context && last.terms.every(function (old) {
+      return terms.some(function (t) { return t.indexOf(old) >= 0; });
+    });
     var found = [];
     (narrowing ? last.rows : rows).forEach(function (row) {
       if (!passesFilters(row)) { return; }
@@ -119,7 +121,7 @@
     });
     found.sort(function (a, b) { return b.score - a.score || a.row.i - b.row.i; });
     var result = found.map(function (f) { return f.row; });
-    last = {query: query, text: input.value, rows: result};
+    last = {terms: terms, context: context, rows: result};
     show(result, found.length);
     clearTimeout(urlTimer);
     urlTimer = setTimeout(function () {

@@ -9,8 +9,9 @@ from conftest import soup
 
 
 def search(page, site, query):
+    """Type the query a character at a time, as a reader does (each one narrows the last)."""
     page.goto((site / "search.html").as_uri())
-    page.fill("#q", query)
+    page.locator("#q").press_sequentially(query)
     return [a.inner_text() for a in page.locator("#results a").all()]
 
 

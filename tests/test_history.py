@@ -124,3 +124,27 @@ def test_builds_without_git_and_says_so(tmp_path, capsys):
     assert "ไม่มีประวัติจาก git" in text_of(soup(tmp_path / "site/index.html"))
     page = text_of(soup(tmp_path / "site/indicators/2564/5042-2007.html"))
     assert "ไม่มีประวัติการแก้ไข: เว็บไซต์นี้สร้างจากไฟล์ที่ไม่มีประวัติ git" in page
+
+
+def test_drafts_leave_no_trace_in_history_or_feed(repo):
+    root, project, _ = repo
+    draft = project.indicators / "2564/5042-7777.yaml"
+    draft.write_text((project.indicators / "2564/5042-2008.yaml").read_text(encoding="utf-8")
+                     .replace("code: 5042-2008", "code: 5042-7777")
+                     .replace("fiscal_year: 2564", "published: false\nfiscal_year: 2564"), encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "ร่างตัวชี้วัดลับ", date="2026-06-01T09:00:00+07:00")
+    edit(project, "indicators/2564/5042-7777.yaml", "target: 100", "target: 42")
+    git(root, "commit", "-q", "-am", "ปรับเป้าหมายร่าง", date="2026-06-02T09:00:00+07:00")
+    pipeline.build(project, root / "site")
+    for page in ("index.html", "feed.xml"):
+        text = (root / "site" / page).read_text(encoding="utf-8")
+        for secret in ("5042-7777", "ร่างตัวชี้วัดลับ", "ปรับเป้าหมายร่าง", "→ 42"):
+            assert secret not in text, (page, secret)
+    # published later: its history starts there, without the draft's values
+    edit(project, "indicators/2564/5042-7777.yaml", "published: false\n", "")
+    git(root, "commit", "-q", "-am", "เผยแพร่", date="2026-06-03T09:00:00+07:00")
+    pipeline.build(project, root / "site")
+    changes = [text_of(li) for li in soup(root / "site/indicators/2564/5042-7777.html")
+               .select("ol.changes > li")]
+    assert len(changes) == 1 and "เผยแพร่" in changes[0] and "→ 42" not in changes[0]
