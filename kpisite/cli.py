@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             from .serve import serve  # livereload (tornado) is loaded only for the preview
 
             out = args.out or project.content.resolve().parent / "site"
-            check_output_dir(out, [project.content, THEME])
+            check_output_dir(out, *pipeline.protected(project))
             out.mkdir(parents=True, exist_ok=True)
             try:
                 serve(pipeline.Builder(project, out, args.strict), args.host, args.port, args.open)
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             for path in written:
                 print(f"เขียน (wrote) {path}")
             return EXIT_OK
-    except OutputError as exc:
+    except (OutputError, ValueError) as exc:
         print(f"kpisite: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_USAGE

@@ -387,7 +387,7 @@ def indicator_from(data: dict, source: str) -> Indicator:
         code=code_text(data["code"]),
         name=data["name"].strip(),
         type=data["type"],
-        fiscal_year=thai.arabic_digits(fy) if fy is not None else None,
+        fiscal_year=thai.arabic_digits(fy).strip() if fy is not None else None,
         agency=code_text(data["agency"]) if data.get("agency") is not None else None,
         order=code_text(data.get("order") or ""),
         result_level=data.get("result_level"),

@@ -96,6 +96,8 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value  # text a spreadsheet would run as a formula (numbers are not str)
     return str(value)
 
 

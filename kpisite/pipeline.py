@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.metadata
 import os
 import pickle
 from collections import defaultdict
@@ -27,6 +28,7 @@ from .write import STATE, Deferred, Direct, Staging, check_output_dir, locked
 
 SITE_FILES = {"site": "site.yaml", "agencies": "agencies.yaml", "strategy": "strategy.yaml"}
 CACHE = "cache.pickle"
+THEME_FOLDERS = ("templates", "static", "schema", "kpisite")
 
 
 @dataclass(frozen=True)
@@ -114,11 +116,18 @@ class Worker:
                           self.history.key(source.rel))
 
 
+def protected(project: Project) -> tuple[list[Path], list[Path]]:
+    """What an output folder may not contain, and where it may not lie."""
+    return [project.content, THEME], [project.content] + [THEME / f for f in THEME_FOLDERS]
+
+
 def theme_key(project: Project) -> str:
     """A hash of everything besides an indicator's own file that its pages depend on."""
     h = hashlib.blake2b(digest_size=16)
+    for library in ("jinja2", "markdown", "nh3", "pyyaml", "fastjsonschema", "markupsafe"):
+        h.update(f"{library} {importlib.metadata.version(library)}\n".encode())
     sources = [project.content / name for name in SITE_FILES.values()]
-    for folder in ("templates", "schema", "kpisite"):
+    for folder in ("templates", "schema", "kpisite"):  # not static/: pages only link to it
         sources += sorted((THEME / folder).rglob("*"))
     for path in sources:
         if path.is_file() and "__pycache__" not in path.parts:
@@ -168,7 +177,7 @@ class Builder:
     # -- building ----------------------------------------------------------------------------
     def build(self) -> list[Problem]:
         """Build into `out`; raise ContentError (and change nothing) if the content has errors."""
-        check_output_dir(self.out, [self.project.content, THEME])
+        check_output_dir(self.out, *protected(self.project))
         self.built, self.blobs = False, {}
         site, self.site_problems = load_site(self.project)
         if site is None:
@@ -308,11 +317,12 @@ class Builder:
         return reused
 
     def _read_cache(self, key: str) -> tuple[dict[str, bytes], dict[str, dict]]:
-        """The last build's results, pickled (if made with the same theme); facts of git blobs."""
+        """The last build's results, pickled, and the facts of git blobs: if made by the same
+        code, templates and site files (the key); otherwise nothing."""
         try:
             with open(self.out / STATE / CACHE, "rb") as f:
                 saved_key, blobs, facts = pickle.load(f)
-            return (blobs if saved_key == key else {}), facts
+            return (blobs, facts) if saved_key == key else ({}, {})
         except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
             return {}, {}
 

@@ -105,10 +105,19 @@ def indicator_text(d: dict, comments: list[str] = (), depth: int = 3) -> str:
     return "\n".join(out) + "\n"
 
 
-def file_path(content: Path, fiscal_year: Any, code: str) -> Path:
-    """Where the file of an indicator goes: content/indicators/<year>/<code>.yaml."""
-    year = thai.arabic_digits(fiscal_year) if fiscal_year else urls.NO_YEAR
-    return content / "indicators" / str(year) / f"{code}.yaml"
+def file_path(content: Path, fiscal_year: Any, code: Any) -> Path:
+    """Where the file of an indicator goes: content/indicators/<year>/<code>.yaml.
+
+    Raises ValueError for a code or year the schema would refuse (and so for any path that
+    would lead outside content/)."""
+    props = schema("indicator")["properties"]
+    year = thai.arabic_digits(fiscal_year).strip() if fiscal_year else urls.NO_YEAR
+    code = str(code).strip()
+    if not re.fullmatch(props["code"]["pattern"].strip("^$"), code):
+        raise ValueError(f"รหัสตัวชี้วัดไม่ถูกต้อง (invalid code): {code!r}")
+    if year != urls.NO_YEAR and not re.fullmatch(r"[0-9]{4}(-[0-9]{4})?", year):
+        raise ValueError(f"ปีงบประมาณไม่ถูกต้อง (invalid fiscal year): {year!r}")
+    return content / "indicators" / year / f"{code}.yaml"
 
 
 # -- the old system's facts (../shared/reference/sample-indicators.json) ---------------------

@@ -109,9 +109,13 @@ def handler_for(preview: Preview):
     class PreviewHandler(StaticFileHandler):
         """Serves the built site, or the error page while the content has errors."""
 
+        def validate_absolute_path(self, root, absolute_path):
+            resolved = super().validate_absolute_path(root, absolute_path)
+            if resolved and STATE in Path(resolved).relative_to(Path(root).resolve()).parts:
+                raise HTTPError(404)  # kpisite's own bookkeeping is not part of the site
+            return resolved
+
         async def get(self, path, include_body=True):
-            if path.startswith(STATE):  # kpisite's own bookkeeping is not part of the site
-                raise HTTPError(404)
             if preview.error_html is not None and (path == "" or path.endswith(".html")):
                 self.set_status(500)
                 self.set_header("Content-Type", "text/html; charset=UTF-8")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from decimal import Decimal
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
@@ -52,10 +53,12 @@ def check_schema(source: Source, kind: str) -> list[Problem]:
     try:
         _quick(kind)(source.data)
         return []  # the common case
-    except fastjsonschema.JsonSchemaException:
-        pass
-    return [problem for error in _validator(kind).iter_errors(source.data)
-            for problem in _translate(error, source, kind)]
+    except fastjsonschema.JsonSchemaException as quick_error:
+        found = [problem for error in _validator(kind).iter_errors(source.data)
+                 for problem in _translate(error, source, kind)]
+        # The two validators should agree; if only the quick one objects, say what it saw.
+        return found or [source.problem(tuple(quick_error.path[1:]) if quick_error.path else (),
+                                        f"ค่าไม่ถูกต้อง (invalid): {quick_error.message}")]
 
 
 def _translate(error: jsonschema.ValidationError, source: Source, kind: str) -> list[Problem]:
@@ -91,7 +94,7 @@ def _translate(error: jsonschema.ValidationError, source: Source, kind: str) -> 
         message = f"รูปแบบไม่ถูกต้อง: {_show(value)} (does not match the expected form). {hint}"
     elif keyword in ("minimum", "maximum"):
         word = "ไม่น้อยกว่า" if keyword == "minimum" else "ไม่เกิน"
-        message = f"ต้อง{word} {expected} แต่ได้ {_show(value)} ({keyword} {expected})"
+        message = f"ต้อง{word} {_show(expected)} แต่ได้ {_show(value)} ({keyword} {_show(expected)})"
     elif keyword in ("minItems", "maxItems"):
         word = "อย่างน้อย" if keyword == "minItems" else "ไม่เกิน"
         message = f"ต้องมี{word} {expected} รายการ แต่มี {len(value)} ({keyword} {expected})"
@@ -130,6 +133,8 @@ def _description(kind: str, path: tuple) -> str:
 
 
 def _show(value) -> str:
+    if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
+        return model.fmt(Decimal(str(value)))
     text = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
     return text if len(text) <= 60 else text[:57] + "..."
 

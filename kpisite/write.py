@@ -23,14 +23,19 @@ class OutputError(Exception):
     """The output folder cannot be used (a usage error, not a content error)."""
 
 
-def check_output_dir(out: Path, protected: list[Path]) -> None:
-    """Refuse an output folder that holds other people's files or contains the project."""
+def check_output_dir(out: Path, around: list[Path], inside: list[Path]) -> None:
+    """Refuse an output folder that holds other people's files, contains any of `around`, or
+    lies inside any of `inside` (content/ and the theme, which the preview server watches)."""
     out = out.resolve()
-    for p in protected:
+    for p in around:
         p = p.resolve()
         if out == p or p.is_relative_to(out):
             raise OutputError(f"ใช้ {out} เป็นโฟลเดอร์ผลลัพธ์ไม่ได้: มี {p} อยู่ข้างใน "
                               f"(output folder would contain {p})")
+    for p in inside:
+        if out.is_relative_to(p.resolve()):
+            raise OutputError(f"ใช้ {out} เป็นโฟลเดอร์ผลลัพธ์ไม่ได้: อยู่ใน {p} "
+                              f"(output folder inside {p})")
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} ไม่ใช่โฟลเดอร์ (not a directory)")
     if out.is_dir() and any(out.iterdir()) and not (out / STATE / MARKER).is_file():

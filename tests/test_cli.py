@@ -55,3 +55,20 @@ def test_new_creates_a_valid_file_with_every_section(project, capsys):
     assert not [p for p in problems if p.path.endswith("5042-0100.yaml") and p.severity == "error"]
     assert cli.main(["new", "--content", str(project.content), "--agency", "5042",
                      "--year", "2568", "--code", "5042-0100"]) == 2  # never overwrites
+
+
+def test_new_refuses_codes_and_years_that_leave_content(project, tmp_path, capsys):
+    for code, year in (("../../../escaped", "2568"), ("5042-0001", "../x"), ("a/b", "2568")):
+        assert cli.main(["new", "--content", str(project.content), "--agency", "5042",
+                         "--year", year, "--code", code]) == 2
+    assert not list(tmp_path.rglob("escaped*")) and not list(tmp_path.rglob("b.yaml"))
+
+
+def test_output_folder_inside_content_or_the_theme_is_refused(project, capsys):
+    from kpisite import THEME
+
+    assert cli.main(["build", "--content", str(project.content), "--out",
+                     str(project.content / "site")]) == 2
+    assert cli.main(["build", "--content", str(project.content), "--out",
+                     str(THEME / "static" / "site")]) == 2
+    assert not (project.content / "site").exists() and not (THEME / "static/site").exists()

@@ -27,6 +27,15 @@ def test_csv_opens_with_the_right_columns_and_thai_text(built_site):
     assert next(r for r in rows if r["code"] == "5010-0957")["agency_name"] == ""
 
 
+def test_csv_text_never_starts_a_spreadsheet_formula(project, tmp_path):
+    edit(project, "indicators/2564/5042-2007.yaml", "name: ระดับความสำเร็จ", "name: =HYPERLINK(1)ระดับความสำเร็จ")
+    pipeline.build(project, tmp_path / "site")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "site/data/indicators.csv").read_text(encoding="utf-8-sig"))))
+    ref = next(r for r in rows if r["code"] == "5042-2007")
+    assert ref["name"].startswith("'=HYPERLINK(1)")
+    assert ref["target"] == "5"  # numbers untouched
+
+
 def test_json_and_per_agency_files(built_site):
     records = json.loads((built_site / "data/indicators.json").read_text(encoding="utf-8"))
     ref = next(r for r in records if r["code"] == "5042-2007")

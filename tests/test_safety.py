@@ -3,6 +3,7 @@ the output folder's guard, reproducible output, and random input that must never
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 import os
 import shutil
 import signal
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import REPO, soup
-from kpisite import cli, pipeline, render, synthetic
+from kpisite import cli, opendata, pipeline, render, search, synthetic
 from kpisite.diagnostics import ContentError
 from kpisite.load import read_source
 from kpisite.validate import check_indicator
@@ -213,6 +214,8 @@ SITE = pipeline.load_site(pipeline.Project(REPO / "content"))[0]
 
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
                      st.text(max_size=20), st.sampled_from(["no", "2564-10-01", "0700", "~", "5.2"]))
+_scalars = st.one_of(_scalars, st.sampled_from([Decimal("9.0E+999999"), Decimal("-9.0E+999999"),
+                                                  Decimal("1E-999999"), 10**40, -(10**40)]))
 _values = st.recursive(_scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
     max_leaves=12)
@@ -220,12 +223,19 @@ _keys = st.sampled_from(["code", "name", "type", "fiscal_year", "agency", "quart
                          "strategy", "target", "achieved", "assessment", "pair", "published"])
 
 
+RENDERER = render.Renderer(SITE)
+
+
 def _load(tmp_path: Path, data: bytes) -> None:
+    """Read, check, and when the file passes, render its pages and its exports too."""
     path = tmp_path / "fuzz.yaml"
     path.write_bytes(data)
     source, problems = read_source(path, tmp_path)
     if source is not None:
-        check_indicator(source, SITE)
+        ind, problems = check_indicator(source, SITE)
+        if ind is not None and not [p for p in problems if p.severity == "error"]:
+            RENDERER.indicator_pages(ind)
+            search.exports(ind), opendata.exports(ind, SITE)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -246,8 +256,24 @@ def test_mutated_reference_file_never_crashes(tmp_path, data):
     _load(tmp_path, bytes(raw))
 
 
+_valid = st.fixed_dictionaries({"code": st.just("5042-9000"), "name": st.just("ทดสอบ"),
+                                "type": st.just("strategic"), "unit": st.sampled_from(["ร้อยละ", "นาที", ""])},
+                               optional={"target": _scalars, "achieved": _scalars,
+                                         "quarters": st.lists(st.fixed_dictionaries(
+                                             {"quarter": st.integers(1, 4)},
+                                             optional={"result": _scalars, "score": _scalars,
+                                                       "pair": st.lists(_scalars, min_size=2, max_size=2)}),
+                                             max_size=4),
+                                         "fiscal_year": st.sampled_from([2564, "2562-2563", None, "2564\n"])})
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.dictionaries(st.one_of(_keys, st.text(max_size=6)), _values, max_size=8))
+@given(st.one_of(st.dictionaries(st.one_of(_keys, st.text(max_size=6)), _values, max_size=8), _valid))
 def test_random_structures_never_crash(tmp_path, doc):
     import yaml
-    _load(tmp_path, yaml.safe_dump(doc, allow_unicode=True).encode("utf-8"))
+
+    class Dumper(yaml.SafeDumper):  # writes Decimals as plain YAML numbers
+        pass
+
+    Dumper.add_representer(Decimal, lambda d, v: d.represent_scalar("tag:yaml.org,2002:float", str(v)))
+    _load(tmp_path, yaml.dump(doc, Dumper=Dumper, allow_unicode=True).encode("utf-8"))
