@@ -1,4 +1,4 @@
-"""Command line: build | check | serve | new | import.
+"""Command line: build | check | serve | bundle | diff | new | import.
 
 Exit status: 0 done, 1 the content has errors, 2 the command was used wrongly.
 """
@@ -16,6 +16,7 @@ from .diagnostics import ContentError, errors, report
 from .write import OutputError, check_output_dir
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+COMMANDS = ("build", "check", "serve", "bundle", "diff", "new", "import")
 
 
 def _default_content() -> Path:
@@ -72,8 +73,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    commands = parser()._subparsers._group_actions[0].choices  # noqa: SLF001
-    if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help")):
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv = ["build", *argv]  # `python build.py` alone builds
     args = parser().parse_args(argv)
     command = args.command

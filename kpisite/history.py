@@ -9,6 +9,7 @@ Without git (a tarball) everything still builds; the pages say there is no histo
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +116,13 @@ def compare(before: dict[str, str], after: dict[str, str]) -> tuple[tuple[str, s
                  for k in keys if before.get(k) != after.get(k))
 
 
+def _raw(tokens: list[str]) -> list[tuple[str, str, str]]:
+    """(old blob, new blob, path) of each entry of `git --raw -z --no-renames` output."""
+    tokens = [t.strip("\n") for t in tokens if t.strip("\n")]
+    return [(meta[1:].split(" ")[2], meta[1:].split(" ")[3], path)
+            for meta, path in zip(tokens[0::2], tokens[1::2])]
+
+
 def read_blobs(root: Path, ids: list[str]) -> dict[str, str]:
     """The text of many blobs, through one `git cat-file --batch`."""
     if not ids:
@@ -148,12 +156,8 @@ def load(project_root: Path, folder: Path, cache: dict[str, dict] | None = None)
     for chunk in log.decode("utf-8", "replace").split("\x1e")[1:]:
         tokens = chunk.split("\0")
         sha, stamp, author, message = tokens[0].strip("\n").split("\x1f", 3)
-        files, rest = [], [t.strip("\n") for t in tokens[1:] if t.strip("\n")]
-        for meta, path in zip(rest[0::2], rest[1::2]):  # ":old-mode new-mode old new status", path
-            _, _, old, new, status = meta[1:].split(" ")
-            files.append((old, new, status, path))
-        commits.append((sha, int(stamp), author, message, files))
-    wanted = {b for *_, files in commits for old, new, _, _ in files for b in (old, new)
+        commits.append((sha, int(stamp), author, message, _raw(tokens[1:])))
+    wanted = {b for *_, files in commits for old, new, _ in files for b in (old, new)
               if b != NULL_BLOB and b not in cache}
     for blob, text in read_blobs(project_root, sorted(wanted)).items():
         cache[blob] = facts(text)
@@ -161,7 +165,7 @@ def load(project_root: Path, folder: Path, cache: dict[str, dict] | None = None)
     draft = lambda blob: cache.get(blob, {}).get("เผยแพร่") == "ไม่"  # noqa: E731
     for sha, stamp, author, message, files in commits:
         when = dt.datetime.fromtimestamp(stamp, dt.timezone.utc)
-        for old, new, status, path in files:
+        for old, new, path in files:
             rel = path[len(prefix) + 1:] if prefix not in ("", ".") else path
             removed, added = new == NULL_BLOB, old == NULL_BLOB or draft(old)
             change = Change(sha, when, author, message, rel,
@@ -177,9 +181,7 @@ def diff_markdown(project_root: Path, folder: Path, base: str, head: str = "HEAD
     """What changed between two revisions, in indicator terms, as Markdown for a pull request."""
     raw = _git(project_root, "diff", "--raw", "--no-abbrev", "-z", "--no-renames", base, head,
                "--", str(folder.resolve())).decode("utf-8", "replace")
-    tokens = [t for t in raw.split("\0") if t]
-    entries = [(meta[1:].split(" ")[2], meta[1:].split(" ")[3], path)
-               for meta, path in zip(tokens[0::2], tokens[1::2])]
+    entries = _raw(raw.split("\0"))
     texts = read_blobs(project_root, sorted({b for o, n, _ in entries for b in (o, n)
                                             if b != NULL_BLOB}))
     versions = {path: (facts(texts.get(old)), facts(texts.get(new))) for old, new, path in entries}
@@ -222,8 +224,9 @@ def diff_markdown(project_root: Path, folder: Path, base: str, head: str = "HEAD
 def _title(f: dict[str, str], path: str) -> str:
     year = f.get("ปีงบประมาณ", "")
     year = f", ปีงบประมาณ {year}" if year and year != "(ว่าง)" else ""
-    return f"**{f.get('รหัส', '?')}** {f.get('ชื่อ', '')} (`{path}`{year})"
+    return f"**{_cell(f.get('รหัส', '?'))}** {_cell(f.get('ชื่อ', ''))} (`{path}`{year})"
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text as itself in Markdown: its markup characters escaped, on one line."""
+    return re.sub(r"([\\`*_\[\]<>|#!])", r"\\\1", text).replace("\n", " ")

@@ -29,16 +29,15 @@ _BLOCK_START = re.compile(r"^(?:\s|[-+*>=]|\d+[.)])")
 
 
 class _Headings(Treeprocessor):
-    """Demote headings below the page's own (h1 -> h3) and give them Thai-safe, unique ids."""
-
-    prefix = ""
+    """Demote headings below the page's own (h1 -> h3) and give them Thai-safe, unique ids
+    that start with the Markdown instance's `id_prefix` (set per field by render())."""
 
     def run(self, root: etree.Element) -> None:
         used: set[str] = set()
         for el in root.iter():
             if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 el.tag = f"h{min(int(el.tag[1]) + 2, 6)}"
-                slug = base = f"{self.prefix}-{slugify(''.join(el.itertext()))}".rstrip("-")
+                slug = base = f"{self.md.id_prefix}-{slugify(''.join(el.itertext()))}".rstrip("-")
                 n = 1
                 while slug in used:
                     n += 1
@@ -78,7 +77,7 @@ def render(text: str, prefix: str = "section") -> Markup:
         return Markup("\n".join(f"<p>{p.strip().replace(chr(10), '<br>' + chr(10))}</p>"
                                 for p in paragraphs))
     _md.reset()
-    _Headings.prefix = prefix
+    _md.id_prefix = prefix
     html = _md.convert(text)
     return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                             url_schemes=URL_SCHEMES, link_rel="noopener noreferrer").strip())

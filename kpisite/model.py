@@ -25,7 +25,9 @@ RESULT_LEVELS = {
     "output": "ตัวชี้วัดระดับผลผลิต (output)",
     "outcome": "ตัวชี้วัดระดับผลลัพธ์ (outcome)",
 }
-DIRECTIONS = {"higher": "ยิ่งมากยิ่งดี", "lower": "ยิ่งน้อยยิ่งดี"}
+# Units and words that suggest a smaller value is better (minutes of response time, decreases).
+LOWER_UNITS = {"นาที", "วินาที", "ชั่วโมง", "วัน"}
+LOWER_WORDS = ("ลดลง", "ระยะเวลา", "เปอร์เซ็นไทล์", "percentile", "decrease")
 STATUSES = {
     "met": "บรรลุเป้าหมาย",
     "not-met": "ไม่บรรลุเป้าหมาย",
@@ -182,9 +184,13 @@ class Indicator:
 
     def quarter_months(self, quarter: int) -> str:
         """The months of a quarter of this indicator's fiscal year, e.g. 'ต.ค.-ธ.ค. 2563'."""
-        if self.fiscal_year and self.fiscal_year.isdigit():
-            return thai.quarter_months(int(self.fiscal_year), quarter)
-        return ""
+        single = self.fiscal_year and "-" not in self.fiscal_year  # not a span of years
+        return thai.quarter_months(int(self.fiscal_year), quarter) if single else ""
+
+    @property
+    def suggests_lower(self) -> bool:
+        """Its unit or name suggests a smaller value is better."""
+        return self.unit in LOWER_UNITS or any(w in self.name.lower() for w in LOWER_WORDS)
 
     @cached_property
     def flags(self) -> list[Flag]:
@@ -357,6 +363,7 @@ class Site:
     organization: str = ""
     base_url: str = ""
     repository: str = ""
+    repository_folder: str = ""  # where the content's parent lies in the repository ('' = top)
     branch: str = "main"
     agencies: dict[str, Agency] = field(default_factory=dict)
     strategy: Strategy = field(default_factory=lambda: Strategy("", []))
@@ -437,6 +444,7 @@ def site_from(config: dict, agencies: dict, strategy: dict) -> Site:
         organization=config.get("organization") or "",
         base_url=(config.get("base_url") or "").rstrip("/"),
         repository=(config.get("repository") or "").rstrip("/"),
+        repository_folder=(config.get("repository_folder") or "").strip("/"),
         branch=config.get("branch") or "main",
         agencies={code_text(a["code"]): Agency(code_text(a["code"]), a.get("name") or "",
                                                a.get("name_en") or "")

@@ -233,7 +233,7 @@ class Builder:
 
         Edited indicator files get their pages re-rendered, and so do the site's pages that
         show what changed (render.ASPECTS); an edited index template re-renders the pages that
-        use it; anything else (site files, schema, code, indicator templates) rebuilds all.
+        use it; an edit of the site files, the schema or an indicator template rebuilds all.
         """
         changed = {p.resolve() for p in changed}
         templates = {p.name for p in changed if p.is_relative_to(THEME / "templates")}

@@ -97,7 +97,7 @@ class Renderer:
                            thai_date=thai.format_date)
         env.globals.update(site=site, urls=urls, year_label=catalog_mod.year_label,
                            STATUSES=model.STATUSES, STATUS_RULE=model.STATUS_RULE,
-                           TYPES=model.TYPES, fiscal_year_bounds=thai.fiscal_year_bounds,
+                           TYPES=model.TYPES, year_span=thai.year_span,
                            quarter_chart=chart.quarter_chart, opendata=opendata)
         self.env = env
 
@@ -136,8 +136,8 @@ class Renderer:
             affected |= more
 
 
-INDICATOR_TEMPLATES = {"indicator.html", "print.html", "_indicator_sections.html", "_chart.html",
-                       "_history.html"}
+# The templates rendered for each indicator (templates_using finds what they include).
+INDICATOR_TEMPLATES = {"indicator.html", "print.html", "_indicator_sections.html"}
 
 
 def site_pages(cat: catalog_mod.Catalog, built: dt.date, history) -> Iterator[Page]:

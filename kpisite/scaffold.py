@@ -15,12 +15,11 @@ import yaml
 
 from . import thai, urls
 from .load import ContentLoader
-from .model import TYPES
+from .model import LOWER_UNITS, TYPES
 from .validate import schema
 
 SCHEMA_LINE = "# yaml-language-server: $schema={}schema/indicator.schema.json"
 EMPTY_QUARTERS = [{"quarter": n} for n in (1, 2, 3, 4)]
-_LOWER_UNITS = {"นาที"}  # units where a smaller value is better (DOMAIN.md)
 _NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 # Text that YAML reads back unchanged without quotes (anything else is checked by a round trip).
 _PLAIN = re.compile(r"^(?![-?:,\[\]{}#&*!|>'\"%@`\s])(?!.*(?:: | #|:$|\s$))[^\t\n\r]+$")
@@ -177,7 +176,7 @@ def from_old_system(record: dict) -> dict:
         "type": _TYPE_KEYS[record["type"]],
         "result_level": record.get("result_level"),
         "unit": unit,
-        "direction": "lower" if unit in _LOWER_UNITS else None,
+        "direction": "lower" if unit in LOWER_UNITS else None,
         "target": _number(record.get("target")),
         "achieved": _number(record.get("achieved")),
         "assessment": {"quarter": a.get("quarter"), "score": _number(a.get("score"))} if a else {},

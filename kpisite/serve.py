@@ -2,8 +2,8 @@
 livereload, and after every saved edit updates only what the edit touches and reloads the page.
 
 While the content has errors the browser shows a page that lists them (file, line, field,
-message); fixing the files brings the site back. Only the output folder is served; nothing is
-written outside it.
+message); fixing the files brings the site back. Only the output folder is served (not its
+.kpisite state); nothing is written outside it. Changes to the code itself need a restart.
 """
 from __future__ import annotations
 

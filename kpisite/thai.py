@@ -62,6 +62,14 @@ def fiscal_year_bounds(fy: int) -> tuple[dt.date, dt.date]:
     return dt.date(ce_end - 1, 10, 1), dt.date(ce_end, 9, 30)
 
 
+def year_span(key: str) -> tuple[dt.date, dt.date] | None:
+    """First and last day of a fiscal year ('2564') or span of them ('2562-2563'); None else."""
+    years = key.split("-")
+    if not all(y.isdigit() and len(y) == 4 for y in years) or len(years) > 2:
+        return None
+    return fiscal_year_bounds(int(years[0]))[0], fiscal_year_bounds(int(years[-1]))[1]
+
+
 def quarter_bounds(fy: int, quarter: int) -> tuple[dt.date, dt.date]:
     """First and last day of `quarter` (1-4) of fiscal year `fy` (Buddhist Era)."""
     if quarter not in (1, 2, 3, 4):

@@ -16,7 +16,6 @@ SEARCH = "search.html"
 DATA = "data/index.html"
 SITEMAP = "sitemap.xml"
 FEED = "feed.xml"
-STATIC = "static/"
 
 
 def indicator(year: str, code: str) -> str:
@@ -58,5 +57,13 @@ def sitemap(cat) -> str:
 
 
 def edit(site, source: str) -> str:
-    """The repository's web editor for a content file (GitHub's form), or '' without one."""
-    return f"{site.repository}/edit/{site.branch}/{source}" if site.repository else ""
+    """The repository's web editor for a content file (GitHub's form), or '' without one.
+
+    `source` is relative to the content's parent; site.yaml's `repository_folder` names where
+    that is in the repository, when it is not the top."""
+    from urllib.parse import quote
+
+    if not site.repository:
+        return ""
+    path = f"{site.repository_folder}/{source}" if site.repository_folder else source
+    return f"{site.repository}/edit/{quote(site.branch)}/{quote(path)}"

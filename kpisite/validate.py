@@ -16,20 +16,17 @@ import fastjsonschema
 import jsonschema
 
 from . import THEME, model
+from .catalog import year_label
 from .diagnostics import ERROR, WARNING, Problem
 from .load import Source, find_line
 
 SCHEMA_DIR = THEME / "schema"
-KINDS = ("indicator", "site", "agencies", "strategy")
 
 _TYPE_NAMES = {
     "string": "ข้อความ (text)", "number": "ตัวเลข (number)", "integer": "จำนวนเต็ม (integer)",
     "boolean": "true หรือ false", "array": "รายการ (list)", "object": "ชุดของช่อง (mapping)",
     "null": "ค่าว่าง (empty)",
 }
-# Units and words that suggest a smaller value is better (minutes of response time, decreases).
-_LOWER_UNITS = {"นาที", "วินาที", "ชั่วโมง", "วัน"}
-_LOWER_WORDS = ("ลดลง", "ระยะเวลา", "เปอร์เซ็นไทล์", "percentile", "decrease")
 
 
 @cache
@@ -182,7 +179,7 @@ def check_indicator(source: Source, site: model.Site) -> tuple[model.Indicator |
         add(("fiscal_year",), "ไม่ได้ระบุปีงบประมาณ: จะแสดงเป็น 'ไม่ระบุปี' (no fiscal year)", WARNING)
     if ind.agency is None and ind.type != "goal":
         add(("agency",), "ไม่ได้ระบุหน่วยงาน (no agency)", WARNING)
-    if ind.direction is None and ind.target is not None and _suggests_lower(ind):
+    if ind.direction is None and ind.target is not None and ind.suggests_lower:
         add(("direction",), "หน่วยหรือชื่อบอกว่ายิ่งน้อยยิ่งดี แต่ไม่ได้ระบุทิศทาง: ใส่ direction: lower "
                             "(หรือ higher) เพื่อให้สถานะถูกต้อง (unit suggests lower is better; "
                             "state the direction)", WARNING)
@@ -193,10 +190,6 @@ def check_indicator(source: Source, site: model.Site) -> tuple[model.Indicator |
     for flag in ind.flags:
         add(flag.field, f"{flag.th} ({flag.en})", WARNING)
     return ind, problems
-
-
-def _suggests_lower(ind: model.Indicator) -> bool:
-    return ind.unit in _LOWER_UNITS or any(w in ind.name.lower() for w in _LOWER_WORDS)
 
 
 def check_duplicates(indicators: Iterable[model.Indicator], root: Path) -> list[Problem]:

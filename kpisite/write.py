@@ -1,8 +1,9 @@
 """Writing the output: into a staging folder inside the output folder, then swapped into place.
 
 A failed or killed build leaves the previous site whole: nothing visible changes until every page
-is written. Nothing outside the output folder is written or deleted, and a folder that is not
-empty and was not written by kpisite is refused.
+is written, and a swap cut short is completed by the next build. One build writes at a time
+(a lock in the state folder). Nothing outside the output folder is written or deleted, and a
+folder that is not empty and was not written by kpisite is refused.
 """
 from __future__ import annotations
 

@@ -35,7 +35,9 @@
     var keys = Object.keys(values);
     if (keys.length < 2) { return; }
     keys.sort();
-    if (k[0] === "year") { keys.reverse(); }
+    if (k[0] === "year") {  // newest first; 'no year' last
+      keys.sort(function (a, b) { return /^\d/.test(b) - /^\d/.test(a) || (a < b ? 1 : -1); });
+    }
     var label = document.createElement("label");
     label.className = "filter";
     label.appendChild(document.createTextNode(k[1] + " "));

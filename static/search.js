@@ -88,7 +88,7 @@
     found.slice(0, shown).forEach(function (row) {
       var li = el("li");
       var a = el("a", "", row.code + " " + row.name);
-      a.href = "indicators/" + row.year + "/" + row.code + ".html";
+      a.href = data.page.replace("{year}", row.year).replace("{code}", row.code);
       li.appendChild(a);
       var meta = el("span", "meta");
       meta.appendChild(document.createTextNode((data.agencies[row.agency] || "ไม่ระบุหน่วยงาน") + " · " +

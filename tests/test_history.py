@@ -116,6 +116,11 @@ def test_edit_link_when_the_repository_is_named(repo):
     link = soup(root / "site/indicators/2564/5042-2007.html").select_one("p.edit a")
     assert link["href"] == "https://github.com/example/kpi/edit/main/content/indicators/2564/5042-2007.yaml"
     assert soup(root / "site/indicators/2564/5042-2007.print.html").select_one("p.edit") is None
+    edit(project, "site.yaml", "branch: main", "branch: main\nrepository_folder: city kpi")
+    pipeline.build(project, root / "site")
+    link = soup(root / "site/indicators/2564/5042-2007.html").select_one("p.edit a")
+    assert link["href"] == ("https://github.com/example/kpi/edit/main/city%20kpi/content/"
+                            "indicators/2564/5042-2007.yaml")
 
 
 def test_builds_without_git_and_says_so(tmp_path, capsys):
