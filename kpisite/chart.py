@@ -59,8 +59,8 @@ def quarter_chart(ind: Indicator) -> Chart | None:
 
     def value_y(top: float) -> float:
         y = top - 6
-        if target_y is not None and target_y - 4 < y + 4 and y - 14 < target_y + 2:
-            y = target_y - 6  # the text sits just above the target line instead of across it
+        if target_y is not None and target_y - 4 < y + 6 and y - 16 < target_y + 2:
+            y = target_y - 10  # the text sits clear above the target line instead of across it
         return y
 
     slot, zero = (WIDTH - LEFT - RIGHT) / 4, y_of(0)

@@ -144,8 +144,11 @@ def site_pages(cat: catalog_mod.Catalog, built: dt.date, history) -> Iterator[Pa
     """Every output besides the indicators' own pages: the pages and files that list them."""
     recent = [(change, cat.by_source.get(change.path))
               for change in history.recent(lambda path: path not in cat.drafts)]
+    commits: dict[str, list] = {}  # the home page lists commits, each with what it changed
+    for change, ind in recent:
+        commits.setdefault(change.commit, []).append((change, ind))
     yield Page(urls.HOME, "home.html", {"cat": cat, "build_date": built, "history": history,
-                                        "recent": recent})
+                                        "commits": list(commits.values())[:8]})
     yield Page(urls.FEED, "feed.xml", {"cat": cat, "history": history, "recent": recent})
     yield Page(urls.STRATEGY, "strategy_index.html", {"cat": cat})
     yield Page(urls.STRATEGY_NONE, "strategy_none.html", {"cat": cat}, frozenset({"node:"}))

@@ -6,10 +6,9 @@
   var d = new Date();
   var date = d.getDate() + " " + MONTHS[d.getMonth()] + " " + (d.getFullYear() + 543);
   document.querySelectorAll("[data-print-date]").forEach(function (el) { el.textContent = date; });
+  // Without a public address in site.yaml, say where the indicator's page is as opened now.
   document.querySelectorAll("[data-page-url]").forEach(function (el) {
-    if (location.protocol !== "file:" || !el.textContent.match(/^https?:/)) {
-      el.textContent = decodeURI(location.href.split("#")[0]);
-    }
+    el.textContent = decodeURI(new URL(el.getAttribute("data-page-url"), location.href).href);
   });
   document.querySelectorAll("[data-print]").forEach(function (el) {
     el.addEventListener("click", function () { window.print(); });
