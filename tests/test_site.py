@@ -43,7 +43,7 @@ def test_reference_heading_and_headline_facts(ref):
 def test_reference_quarters(ref):
     rows = [[text_of(c) for c in tr.find_all(["th", "td"])]
             for tr in ref.select("table.quarters tbody tr")]
-    assert [r[0].split()[0] for r in rows] == ["1", "2", "3", "4"]
+    assert [r[0].split()[1] for r in rows] == ["1", "2", "3", "4"]  # "ไตรมาสที่ 1 ต.ค.-ธ.ค. 2563"
     assert [r[1] for r in rows] == ["2.00", "4.00", "5.00", "ยังไม่รายงาน"]
     assert [r[2] for r in rows] == ["95", "100", "100", "95"]
     assert [r[3] for r in rows] == ["95 / 100", "100 / 100", "100 / 100", "0 / 0"]
