@@ -274,7 +274,7 @@ class Builder:
         problems = self.problems()
         if errors(problems):  # nothing is written; self.unwritten and self.stale keep the work
             raise ContentError(problems)
-        owned = {page for r in self.results.values() for page in r.pages}
+        owned = lambda: {page for r in self.results.values() for page in r.pages}  # noqa: E731
         with locked(self.out):
             return pages.apply(out, keep=owned) + self._rerender_site_pages(out)
 

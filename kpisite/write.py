@@ -14,6 +14,7 @@ import shutil
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
 
 STATE = ".kpisite"  # inside the output folder: marks it as ours, holds staging and the cache
 MARKER = "output.json"
@@ -188,12 +189,13 @@ class Deferred:
     def write(self, rel: str, content: str | bytes) -> None:
         self.changes[rel] = content
 
-    def apply(self, out: Direct, keep: set[str]) -> list[str]:
-        """Write everything to `out`; remove what no file still produces (not in `keep`)."""
-        written = []
+    def apply(self, out: Direct, keep: Callable[[], set[str]]) -> list[str]:
+        """Write everything to `out`; remove what no file still produces (not in `keep()`)."""
+        written, kept = [], None
         for rel, content in sorted(self.changes.items()):
             if content is None:
-                if rel not in keep:
+                kept = keep() if kept is None else kept  # only asked for when needed
+                if rel not in kept:
                     out.remove(rel)
             elif out.write(rel, content):
                 written.append(rel)
