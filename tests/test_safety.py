@@ -194,6 +194,17 @@ def test_two_builds_are_byte_identical(project, tmp_path, monkeypatch):
     assert "23 พฤศจิกายน 2569" in (tmp_path / "a/index.html").read_text(encoding="utf-8")
 
 
+def test_a_build_reusing_its_cache_equals_a_clean_build(project, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")
+    out = tmp_path / "site"
+    pipeline.build(project, out)
+    edit(project, REF_FILE, "result: 2.00", "result: 2.25")
+    (project.indicators / "2563/0700-0787.yaml").unlink()
+    pipeline.build(project, out)  # most pages reused from the cache
+    pipeline.build(project, tmp_path / "clean")
+    assert tree(out) == tree(tmp_path / "clean")
+
+
 def test_symlink_out_of_content_and_huge_file_are_refused(project, tmp_path):
     secret = tmp_path / "secret.yaml"
     secret.write_text("code: x\n")

@@ -200,6 +200,16 @@ def test_server_reloads_shows_errors_and_recovers(server, project):
     assert set(after) == set(content_before)
 
 
+def test_the_open_page_reloads_by_itself(server, project, page):
+    base, port, proc = server
+    page.goto(base + "indicators/2564/5042-2007.html")
+    page.wait_for_function("window.LiveReload !== undefined")  # the reload script connected
+    page.evaluate("window.notReloaded = true")
+    edit(project, REF, "result: 4.00", "result: 4.75")
+    page.wait_for_function("document.body.innerText.includes('4.75')", timeout=20000)
+    assert page.evaluate("window.notReloaded === undefined")  # a fresh page, not a patched one
+
+
 def test_server_listens_on_localhost_only_and_serves_only_the_site(server):
     base, port, proc = server
     listening = []
