@@ -187,7 +187,7 @@ def test_each_indicator_listed_by_agency_year_and_strategy(built_site):
 
 def test_strategy_index_shows_counts_and_empty_nodes(built_site):
     page = soup(built_site / "strategy/index.html")
-    items = {text_of(li.a): text_of(li.find("span", class_="count"))
+    items = {text_of(li.a): " ".join(li.find("span", class_="count").get_text().split())
              for li in page.select("ul.tree li") if li.find("span", class_="count")}
     assert items["ด้านที่ ๕ มหานครประชาธิปไตย : Bangkok as a Democratic City"] == (
         "(2 ตัวชี้วัด: บรรลุเป้าหมาย 1 · ยังไม่รายงานผล 1)")
