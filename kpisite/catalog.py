@@ -28,13 +28,12 @@ class Catalog:
     def __post_init__(self):
         self.indicators = sorted(self.indicators, key=attrgetter("sort_key"))
         self._rank = {id(ind): i for i, ind in enumerate(self.indicators)}
-        by_year, by_agency, by_node = defaultdict(list), defaultdict(list), defaultdict(list)
+        by_agency, by_node = defaultdict(list), defaultdict(list)
         for ind in self.indicators:
-            by_year[ind.year_key].append(ind)
             by_agency[ind.agency or ""].append(ind)
             for number in dict.fromkeys(ind.strategy):
                 by_node[number].append(ind)
-        self.by_year = {k: by_year[k] for k in sorted(by_year, key=year_sort_key)}
+        self.by_year = self.by_year_of(self.indicators)
         self.by_agency, self.by_node = dict(by_agency), dict(by_node)
         self.by_source = {ind.source: ind for ind in self.indicators}
         self._subtrees: dict[str, list[Indicator]] = {}
@@ -77,9 +76,6 @@ class Catalog:
                     seen.setdefault(id(ind), ind)
             self._subtrees[node.number] = sorted(seen.values(), key=lambda i: self._rank[id(i)])
         return self._subtrees[node.number]
-
-    def agency_of(self, ind: Indicator) -> Agency | None:
-        return self.site.agency(ind.agency)
 
     @staticmethod
     def tally(inds: list[Indicator]) -> dict[str, int]:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from . import THEME, history, pipeline, scaffold
 from .bundle import FOLDER, write_zip
-from .diagnostics import ContentError, errors, report
-from .write import OutputError, check_output_dir
+from .diagnostics import ContentError, UsageError, errors, report
+from .write import check_output_dir
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("build", "check", "serve", "bundle", "diff", "new", "import")
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "serve":
             from .serve import serve  # livereload (tornado) is loaded only for the preview
 
-            out = args.out or project.content.resolve().parent / "site"
+            out = _out(project, args)
             check_output_dir(out, *pipeline.protected(project))
             out.mkdir(parents=True, exist_ok=True)
             try:
@@ -113,10 +113,15 @@ def main(argv: list[str] | None = None) -> int:
             for path in written:
                 print(f"เขียน (wrote) {path}")
             return EXIT_OK
-    except (OutputError, ValueError) as exc:
+    except UsageError as exc:
         print(f"kpisite: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_USAGE
+
+
+def _out(project: pipeline.Project, args) -> Path:
+    """The output folder: --out, or site/ beside the content folder."""
+    return args.out or project.content.resolve().parent / "site"
 
 
 def _build_or_check(command: str, project: pipeline.Project, args) -> int:
@@ -125,7 +130,7 @@ def _build_or_check(command: str, project: pipeline.Project, args) -> int:
         if command == "check":
             problems = pipeline.check(project, args.strict)
         else:
-            out = args.out or project.content.resolve().parent / "site"
+            out = _out(project, args)
             problems = pipeline.build(project, out, args.strict)
     except ContentError as exc:
         print(report(exc.problems, args.format), file=sys.stderr)

@@ -34,6 +34,10 @@ class Problem:
         return f"::{self.severity} {props}::{_escape_data(self.message)}"
 
 
+class UsageError(Exception):
+    """The command cannot do what was asked (exit status 2); the message says why."""
+
+
 class ContentError(Exception):
     """The content has errors; nothing was written."""
 

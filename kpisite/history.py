@@ -60,10 +60,6 @@ class History:
         changes = self.of(path)
         return changes[0].commit if changes else ("git" if self.available else "")
 
-    @property
-    def updated(self) -> dt.datetime | None:
-        return self.changes[0].when if self.changes else None
-
     def recent(self, public: Callable[[str], bool]) -> list[Change]:
         """The latest published changes to files that `public` allows (not today's drafts)."""
         return [c for c in self.changes if c.published and public(c.path)][:RECENT]

@@ -1,7 +1,8 @@
 """Find and read content files: UTF-8 text, YAML without YAML 1.1 surprises, and line numbers.
 
-Parsing uses libyaml (fast, no positions kept). Only when a file has a problem is it parsed a
-second time into nodes, to find the line of the offending field.
+libyaml composes the nodes, a small converter turns them into data, and the nodes are dropped.
+Only when a file has a problem are they composed again (once per file), to find the line of
+the offending field.
 """
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .diagnostics import Problem
+from .diagnostics import Problem, field_name
 
 MAX_BYTES = 1_000_000  # an indicator file is a few kB; anything this big is a mistake
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -117,14 +119,17 @@ class Source:
     data: Any
     digest: str  # of the bytes: decides whether cached work can be reused
 
+    @cached_property
+    def nodes(self):
+        """The YAML nodes, with their positions: composed only when a problem needs a line."""
+        return compose(self.text)
+
     def line_of(self, field_path: tuple = ()) -> int | None:
         """The line of a field (or of its nearest existing parent)."""
-        return find_line(self.text, field_path)
+        return line_in(self.nodes, field_path)
 
     def problem(self, field_path: tuple, message: str, severity: str = "error") -> Problem:
         """A problem at a field of this file, with its line."""
-        from .diagnostics import field_name
-
         return Problem(self.rel, self.line_of(field_path), field_name(field_path), message,
                        severity)
 
@@ -202,12 +207,21 @@ def decode(raw: bytes) -> tuple[str, tuple[int | None, str] | None]:
         return "", (line, "ไฟล์ไม่ได้เข้ารหัสแบบ UTF-8 (file is not UTF-8)." + guess)
 
 
-def find_line(text: str, field_path: tuple = ()) -> int | None:
-    """The 1-based line of the field at `field_path`, or of the deepest part of it that exists."""
+def compose(text: str):
+    """The YAML node tree of `text`, or None if it does not parse."""
     try:
-        node = yaml.compose(text, Loader=ContentLoader)
+        return yaml.compose(text, Loader=ContentLoader)
     except yaml.YAMLError:
         return None
+
+
+def find_line(text: str, field_path: tuple = ()) -> int | None:
+    """The 1-based line of the field at `field_path`, or of the deepest part of it that exists."""
+    return line_in(compose(text), field_path)
+
+
+def line_in(node, field_path: tuple = ()) -> int | None:
+    """find_line() on an already composed node tree."""
     if node is None:
         return None
     line = node.start_mark.line + 1

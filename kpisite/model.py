@@ -309,10 +309,6 @@ class StrategyNode:
     parent: StrategyNode | None = None
 
     @property
-    def depth(self) -> int:
-        return self.number.count(".") + 1
-
-    @property
     def thai_number(self) -> str:
         return thai.thai_digits(self.number)
 
@@ -324,6 +320,11 @@ class StrategyNode:
     @property
     def path(self) -> str:
         return urls.strategy_node(self.number)
+
+    @property
+    def crumb(self) -> tuple[str, str]:
+        """(label, path) for breadcrumbs."""
+        return self.heading, self.path
 
     @property
     def ancestry(self) -> list[StrategyNode]:

@@ -110,7 +110,8 @@ class Worker:
                 pages.append(page_path)
         light = None
         if ind is not None:
-            ind.exports = search.exports(ind) | opendata.exports(ind, self.site)
+            if self.out is not None:  # the site-wide files need them; `check` does not
+                ind.exports = search.exports(ind) | opendata.exports(ind, self.site)
             light = ind.without_texts()
         return FileResult(source.rel, source.digest, light, problems, pages,
                           self.history.key(source.rel))
@@ -250,7 +251,7 @@ class Builder:
             self.renderer = Renderer(self.site)  # templates are read once per Renderer
             self.stale["template"] |= affected
         if static:
-            out.copy_tree(THEME / "static", "static", pages)
+            pages.copy_tree(THEME / "static", "static", self.out)
         worker = Worker(self.project, self.site, self.renderer, pages, self.history)
         for path in sorted(indicators):
             rel = relative(path, self.project.root)

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from . import thai, urls
+from .diagnostics import UsageError
 from .load import ContentLoader
 from .model import LOWER_UNITS, TYPES
 from .validate import schema
@@ -107,15 +108,16 @@ def indicator_text(d: dict, comments: list[str] = (), depth: int = 3) -> str:
 def file_path(content: Path, fiscal_year: Any, code: Any) -> Path:
     """Where the file of an indicator goes: content/indicators/<year>/<code>.yaml.
 
-    Raises ValueError for a code or year the schema would refuse (and so for any path that
+    Raises UsageError for a code or year the schema would refuse (and so for any path that
     would lead outside content/)."""
     props = schema("indicator")["properties"]
     year = thai.arabic_digits(fiscal_year).strip() if fiscal_year else urls.NO_YEAR
     code = str(code).strip()
+    year_pattern = next(o["pattern"] for o in props["fiscal_year"]["oneOf"] if "pattern" in o)
     if not re.fullmatch(props["code"]["pattern"].strip("^$"), code):
-        raise ValueError(f"รหัสตัวชี้วัดไม่ถูกต้อง (invalid code): {code!r}")
-    if year != urls.NO_YEAR and not re.fullmatch(r"[0-9]{4}(-[0-9]{4})?", year):
-        raise ValueError(f"ปีงบประมาณไม่ถูกต้อง (invalid fiscal year): {year!r}")
+        raise UsageError(f"รหัสตัวชี้วัดไม่ถูกต้อง (invalid code): {code!r}")
+    if year != urls.NO_YEAR and not re.fullmatch(year_pattern.strip("^$"), year):
+        raise UsageError(f"ปีงบประมาณไม่ถูกต้อง (invalid fiscal year): {year!r}")
     return content / "indicators" / year / f"{code}.yaml"
 
 
@@ -130,7 +132,7 @@ def _number(text: str | None) -> Decimal | None:
         return None
     text = str(text).strip()
     if not _NUMBER.match(text):
-        raise ValueError(f"not a number: {text!r}")
+        raise UsageError(f"ไม่ใช่ตัวเลข (not a number): {text!r}")
     return Decimal(text.replace(",", ""))
 
 

@@ -71,8 +71,8 @@ class Preview:
         except ContentError as exc:
             self.error_html = error_page(exc.problems)
             print(report(exc.problems), file=sys.stderr, flush=True)
-            print(f"มีข้อผิดพลาด: เบราว์เซอร์จะแสดงรายการจนกว่าจะแก้ (content has errors; "
-                  f"the browser shows them until fixed)", file=sys.stderr, flush=True)
+            print("มีข้อผิดพลาด: เบราว์เซอร์จะแสดงรายการจนกว่าจะแก้ (content has errors; "
+                  "the browser shows them until fixed)", file=sys.stderr, flush=True)
             return
         self.error_html = None
         took = (time.perf_counter() - start) * 1000

@@ -15,7 +15,7 @@ from typing import Iterable
 import fastjsonschema
 import jsonschema
 
-from . import THEME, model
+from . import THEME, model, urls
 from .catalog import year_label
 from .diagnostics import ERROR, WARNING, Problem
 from .load import Source, find_line
@@ -176,7 +176,8 @@ def check_indicator(source: Source, site: model.Site) -> tuple[model.Indicator |
                                  f"strategy node){_did_you_mean(number, site.strategy.by_number)}")
 
     if ind.fiscal_year is None:
-        add(("fiscal_year",), "ไม่ได้ระบุปีงบประมาณ: จะแสดงเป็น 'ไม่ระบุปี' (no fiscal year)", WARNING)
+        add(("fiscal_year",), f"ไม่ได้ระบุปีงบประมาณ: จะแสดงเป็น '{year_label(urls.NO_YEAR)}' "
+                              "(no fiscal year)", WARNING)
     if ind.agency is None and ind.type != "goal":
         add(("agency",), "ไม่ได้ระบุหน่วยงาน (no agency)", WARNING)
     if ind.direction is None and ind.target is not None and ind.suggests_lower:
@@ -203,11 +204,10 @@ def check_duplicates(indicators: Iterable[model.Indicator], root: Path) -> list[
             continue
         for f in files:
             others = ", ".join(o for o in files if o != f)
-            year_text = "ที่ไม่ระบุปี" if year == "no-year" else f"ปีงบประมาณ {year}"
             line = find_line((root / f).read_text(encoding="utf-8-sig"), ("code",))
             problems.append(Problem(f, line, "code",
-                                    f"รหัส {code} ซ้ำกับ {others} ใน{year_text}: รหัสต้องไม่ซ้ำกันในปีเดียวกัน "
-                                    f"(duplicate code in fiscal year {year})"))
+                                    f"รหัส {code} ซ้ำกับ {others} ({year_label(year)}): "
+                                    f"รหัสต้องไม่ซ้ำกันในปีเดียวกัน (duplicate code in fiscal year {year})"))
     return problems
 
 

@@ -16,12 +16,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
+from .diagnostics import UsageError
+
 STATE = ".kpisite"  # inside the output folder: marks it as ours, holds staging and the cache
 MARKER = "output.json"
 LOCK = "lock"
 
 
-class OutputError(Exception):
+class OutputError(UsageError):
     """The output folder cannot be used (a usage error, not a content error)."""
 
 
@@ -91,7 +93,7 @@ class Staging:
         recover(out)
         self.dir = self.state / f"stage-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.dir.mkdir()
-        self._made: set[Path] = set()
+        self._made: set[str] = set()  # folders already made in the staging folder
 
     def path(self, rel: str) -> str:
         target = safe_join(self.dir, rel)
@@ -167,18 +169,6 @@ class Direct:
     def remove(self, rel: str) -> None:
         Path(safe_join(self.out, rel)).unlink(missing_ok=True)
 
-    def copy_tree(self, source: Path, rel: str, pages: "Deferred") -> None:
-        """Schedule the copy of `source` as `rel`, and the removal of files no longer there."""
-        wanted = {f"{rel}/{p.relative_to(source).as_posix()}": p for p in source.rglob("*")
-                  if p.is_file()}
-        for path, origin in wanted.items():
-            pages.write(path, origin.read_bytes())
-        here = Path(safe_join(self.out, rel))
-        for path in here.rglob("*") if here.is_dir() else ():
-            name = f"{rel}/{path.relative_to(here).as_posix()}"
-            if path.is_file() and name not in wanted:
-                pages.changes.setdefault(name, None)
-
 
 class Deferred:
     """Collects writes and removals for Direct, to apply only once the content has no errors."""
@@ -188,6 +178,18 @@ class Deferred:
 
     def write(self, rel: str, content: str | bytes) -> None:
         self.changes[rel] = content
+
+    def copy_tree(self, source: Path, rel: str, out: Path) -> None:
+        """Copy `source` to `out/rel`, removing there the files `source` no longer has."""
+        wanted = {f"{rel}/{p.relative_to(source).as_posix()}": p for p in source.rglob("*")
+                  if p.is_file()}
+        for path, origin in wanted.items():
+            self.write(path, origin.read_bytes())
+        here = Path(safe_join(out, rel))
+        for path in here.rglob("*") if here.is_dir() else ():
+            name = f"{rel}/{path.relative_to(here).as_posix()}"
+            if path.is_file() and name not in wanted:
+                self.changes.setdefault(name, None)
 
     def apply(self, out: Direct, keep: Callable[[], set[str]]) -> list[str]:
         """Write everything to `out`; remove what no file still produces (not in `keep()`)."""

@@ -5,7 +5,6 @@ import zipfile
 
 import pytest
 
-from conftest import soup
 
 
 def search(page, site, query):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from decimal import Decimal
-import os
 import shutil
 import signal
 import subprocess

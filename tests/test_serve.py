@@ -2,7 +2,6 @@
 errors, recovers, serves only the site, on localhost, and never writes into content/."""
 from __future__ import annotations
 
-import re
 import shutil
 import socket
 import subprocess
