@@ -121,6 +121,9 @@ def test_axe_does_catch_violations(page, tmp_path):
 
 def test_printable_view_prints_on_a4_with_every_section_and_a_thai_font(page, built_site, tmp_path):
     page.goto((built_site / PAGE_KINDS["printable-view"]).as_uri())
+    # The facts are shared with the indicator page; its links around the site are hidden here.
+    hidden = page.locator(".page-only")
+    assert hidden.count() == 3 and not any(hidden.nth(i).is_visible() for i in range(3))
     pdf = tmp_path / "5042-2007.pdf"
     page.pdf(path=str(pdf), prefer_css_page_size=True)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
@@ -138,6 +141,7 @@ def test_printable_view_prints_on_a4_with_every_section_and_a_thai_font(page, bu
                  "ระดับความสำเร็จของการสร้างเครือข่ายประชาสังคมเขตเพื่อร่วมผลักดันการพัฒนาพื้นที่"):
         assert fact in text.replace(" ", "") or fact in text, fact
     assert re.search(r"พิมพ์เมื่อ \d{1,2} \S+ 25\d\d", text)  # today, in the Buddhist Era
+    assert "หลักเกณฑ์สถานะ" not in text and "พิมพ์ข้อมูล" not in text
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     rows = [line.split() for line in fonts.splitlines()[2:]]
     assert any("Sarabun" in r[0] for r in rows)
