@@ -31,30 +31,36 @@ _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _BOOLS = {"true", "True", "TRUE", "false", "False", "FALSE"}
+_PLAIN = "plain"  # the tag `resolve` gives plain scalars; not a YAML tag, so never written
 
 
 class ContentLoader(_Base):
-    """A safe YAML loader for content: YAML 1.2-like scalars.
+    """A safe YAML loader for content: YAML 1.2-like scalars (typed by `plain_value`).
 
-    Only true/false are booleans (not yes/no/on/off), dates stay strings, numbers with a leading
-    zero stay strings (agency code 0700), and decimals keep their written digits (2.00).
+    libyaml asks `resolve` for the tag of every node without an explicit one. It only marks
+    plain scalars: mapping keys never need typing, so values are typed as they are converted.
     """
 
     def resolve(self, kind, value, implicit):
-        # libyaml asks this for every node without an explicit tag: plain scalars get typed here.
         if kind is yaml.ScalarNode:
-            if implicit[0]:
-                if value in _NULLS:
-                    return _TAGS + "null"
-                if value in _BOOLS:
-                    return _TAGS + "bool"
-                if value[0] in "-+0123456789.":
-                    if _INT.fullmatch(value):
-                        return _TAGS + "int"
-                    if _FLOAT.fullmatch(value):
-                        return _TAGS + "float"
-            return _TAGS + "str"
+            return _PLAIN if implicit[0] else _TAGS + "str"
         return _TAGS + ("seq" if kind is yaml.SequenceNode else "map")
+
+
+def plain_value(value: str) -> Any:
+    """An unquoted scalar: only true/false are booleans (not yes/no/on/off), dates stay
+    strings, numbers with a leading zero stay strings (agency code 0700), and decimals keep
+    their written digits (2.00)."""
+    if value in _NULLS:
+        return None
+    if value in _BOOLS:
+        return value.lower() == "true"
+    if value[0] in "-+0123456789.":
+        if _INT.fullmatch(value):
+            return int(value)
+        if _FLOAT.fullmatch(value):
+            return Decimal(value)
+    return value
 
 
 class RefusedYAML(ValueError):
@@ -83,6 +89,8 @@ def _convert(node, seen: set[int]) -> Any:
     tag = node.tag
     if isinstance(node, yaml.ScalarNode):
         value = node.value
+        if tag == _PLAIN:
+            return plain_value(value)
         if tag == _TAGS + "str":
             return value
         if tag == _TAGS + "int":

@@ -15,7 +15,7 @@ import yaml
 
 from . import thai, urls
 from .diagnostics import UsageError
-from .load import ContentLoader
+from .load import parse_yaml
 from .model import LOWER_UNITS, TYPES
 from .validate import schema
 
@@ -39,9 +39,9 @@ def scalar(value: Any) -> str:
             "null", "true", "false", "~"):
         return text
     try:
-        if text and yaml.load(f"k: {text}", Loader=ContentLoader) == {"k": text}:
+        if text and parse_yaml(f"k: {text}") == {"k": text}:
             return text
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: what the content loader refuses
         pass
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
 
