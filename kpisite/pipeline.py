@@ -15,6 +15,7 @@ import os
 import pickle
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from . import THEME, history as history_mod, model, opendata, search, validate
@@ -37,7 +38,7 @@ class Project:
 
     content: Path
 
-    @property
+    @cached_property  # resolved once: each file's messages and links are relative to it
     def root(self) -> Path:
         return self.content.resolve().parent
 

@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from typing import Callable
+from typing import Callable, Iterator
 
 PARALLEL_MIN = 200  # below this many items, starting processes costs more than it saves
 CHUNK = 64
@@ -42,20 +42,23 @@ def _run_chunk(items: list) -> list:
     return results
 
 
-def parallel(job: Callable, items: list, jobs: int, chunk: int = CHUNK) -> list:
-    """[job(item) for item in items], on `jobs` forked processes when it pays (any order).
+def parallel(job: Callable, items: list, jobs: int, chunk: int = CHUNK) -> Iterator:
+    """job(item) for each item, on `jobs` forked processes when it pays, in any order. Results
+    come as chunks finish, so the caller handles them while the workers go on.
 
     Forking is safe only while this process runs a single thread: the preview server's own
     builds stay in-process.
     """
     global _job
     if jobs <= 1 or len(items) < PARALLEL_MIN or threading.active_count() > 1:
-        return [job(item) for item in items]
+        yield from map(job, items)
+        return
     _job = job
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(jobs, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
             chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
-            return [r for done in pool.imap_unordered(_run_chunk, chunks) for r in done]
+            for done in pool.imap_unordered(_run_chunk, chunks):
+                yield from done
     finally:
         _job = None
