@@ -1,8 +1,8 @@
 """Find and read content files: UTF-8 text, YAML without YAML 1.1 surprises, and line numbers.
 
-libyaml composes the nodes, a small converter turns them into data, and the nodes are dropped.
-Only when a file has a problem are they composed again (once per file), to find the line of
-the offending field.
+Files in the layout kpisite writes are read by quickyaml; others by libyaml, whose nodes a small
+converter turns into data. Only when a file has a problem are nodes composed again (once per
+file), to find the line of the offending field.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from . import quickyaml
 from .diagnostics import Problem, field_name
 
 MAX_BYTES = 1_000_000  # an indicator file is a few kB; anything this big is a mistake
@@ -72,7 +73,14 @@ class RefusedYAML(ValueError):
 
 
 def parse_yaml(text: str) -> Any:
-    """YAML text to Python: libyaml builds the nodes, and this small converter builds the data.
+    """YAML text to Python: the layout kpisite writes is read by quickyaml, anything else by
+    libyaml (parse_with_libyaml); both give the same data."""
+    data = quickyaml.read(text, plain_value)
+    return parse_with_libyaml(text) if data is None else data
+
+
+def parse_with_libyaml(text: str) -> Any:
+    """libyaml builds the nodes, and this small converter builds the data.
 
     Faster than PyYAML's constructor, and it refuses aliases (and so alias bombs), duplicate
     keys and explicit tags such as !!python/object.

@@ -16,14 +16,13 @@ import yaml
 from . import thai, urls
 from .diagnostics import UsageError
 from .load import parse_yaml
+from .quickyaml import PLAIN  # text that reads back as itself unquoted
 from .model import LOWER_UNITS, TYPES
 from .validate import schema
 
 SCHEMA_LINE = "# yaml-language-server: $schema={}schema/indicator.schema.json"
 EMPTY_QUARTERS = [{"quarter": n} for n in (1, 2, 3, 4)]
 _NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
-# Text that YAML reads back unchanged without quotes (anything else is checked by a round trip).
-_PLAIN = re.compile(r"^(?![-?:,\[\]{}#&*!|>'\"%@`\s])(?!.*(?:: | #|:$|\s$))[^\t\n\r]+$")
 
 
 def scalar(value: Any) -> str:
@@ -35,7 +34,7 @@ def scalar(value: Any) -> str:
     if isinstance(value, (int, Decimal)):
         return str(value)
     text = str(value)
-    if _PLAIN.match(text) and not text[0].isdigit() and text.lower() not in (
+    if PLAIN.fullmatch(text) and not text[0].isdigit() and text.lower() not in (
             "null", "true", "false", "~"):
         return text
     try:
