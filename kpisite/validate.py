@@ -10,15 +10,17 @@ from decimal import Decimal
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import fastjsonschema
-import jsonschema
 
 from . import THEME, model, urls
 from .catalog import year_label
 from .diagnostics import ERROR, WARNING, Problem
 from .load import Source, find_line
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SCHEMA_DIR = THEME / "schema"
 
@@ -42,6 +44,9 @@ def _quick(kind: str):
 
 @cache
 def _validator(kind: str) -> jsonschema.Draft7Validator:
+    """The validator that lists every error, for files that fail the quick check."""
+    import jsonschema  # here: importing it takes 45 ms, and most builds never need it
+
     return jsonschema.Draft7Validator(schema(kind))
 
 
