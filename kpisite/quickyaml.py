@@ -20,8 +20,9 @@ _LINE = re.compile(r"^( *)(?=[^ #\n])(-(?: +|$))?(?:([A-Za-z_][A-Za-z0-9_]{0,63}
                    re.M)
 # A plain scalar that reads as itself: no indicator first, no ": " or " #" inside, not ending
 # in ":" or a space. (scaffold.py writes text unquoted when it matches.)
-PLAIN = re.compile(r"(?![-?:,\[\]{}#&*!|>'\"%@`\s])(?!.*(?:: | #|:$|\s$))[^\t\n\r]+")
-_DASHED = re.compile(r"-[^\s]+")  # "-5", "-x": a dash then no space is plain too
+_INSIDE = r"(?!.*(?:: | #|:$|\s$))[^\t\n\r]+"
+PLAIN = re.compile(r"(?![-?:,\[\]{}#&*!|>'\"%@`\s])" + _INSIDE)
+_DASHED = re.compile(r"-(?=\S)" + _INSIDE)  # "-5", "-x": a dash then no space is plain too
 _END = r"(?: +#.*| *)"  # what may follow a value on its line: spaces, then a comment
 _QUOTED = re.compile(r"""(?:"([^"\\]*)"|'([^']*)')""" + _END)
 _FLOW = re.compile(r"\[([-+.0-9A-Za-z_ ,]*)\]" + _END)

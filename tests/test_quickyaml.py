@@ -58,7 +58,7 @@ def test_what_the_reader_leaves_to_libyaml():
                  "a:\t1\n", "a: 1\r\n", "a: 1", "- 1\n", "a: {b: 1}\n", "a: [1, [2]]\n",
                  '"a": 1\n', "a: \"x\\ty\"\n", "---\na: 1\n", "a: 'it''s'\n", "a: x #\n  y\n",
                  "a: -\n", "a:\n  - - 1\n", "a:\n  - |\n    x\n", "a:\n  -\n", "a: x\u2028y\n",
-                 "a: |\n  x\u2028y\n", "a: |\n  x\n   \n  y\n", "# only a comment\n"]:
+                 "a: |\n  x\u2028y\n", "a: -x:\n", "a: [-x:]\n", "a: |\n  x\n   \n  y\n", "# only a comment\n"]:
         assert quick(text) is None, text
 
 
@@ -81,7 +81,7 @@ _VALUES = ["", " 1", " -1", " 0700", " 2.50", " true", " no", " ~", " null", " x
            " x # c", " x#c", " x: y", " x:", " :x", " -", " -x", " [1, 2]", " []", " [a, b c]",
            " [a,]", " [1, [2]]", ' "q"', ' "q\\n"', " 'q'", " 'q''r'", ' "a" # c', ' "a"#c',
            " |", " |-", " | # c", " &a x", " *a", " !!str x", " {a: 1}", " @x", " `x", " %x",
-           " ? x", " x ", "  # c", " x\u2028y", " x\u0085y", " x\x00",  " 2564-10-01", " .5", " +1", " 1e3", " >", " x\u00a0"]
+           " ? x", " -x:", " -x: y", " x:y", " -#", " a :b", " x ", "  # c", " x\u2028y", " x\u0085y", " x\x00",  " 2564-10-01", " .5", " +1", " 1e3", " >", " x\u00a0"]
 _LINES = st.tuples(st.sampled_from(["", " ", "  ", "   ", "    ", "      "]),
                    st.sampled_from(_KEYS), st.sampled_from([":", ""]), st.sampled_from(_VALUES))
 _EXTRA = st.sampled_from(["", "# c", "  # c", "   ", "  ข้อความต่อ", "    more: 1", "\t", "...",
