@@ -36,6 +36,15 @@ def agrees(text: str) -> bool:
     return True
 
 
+def differs_only_where_libyaml_refuses(text: str) -> None:
+    try:
+        parse_with_libyaml(text)
+    except Exception:  # noqa: BLE001 - libyaml refuses it: the quick reader must too
+        assert quick(text) is None, text
+        return
+    agrees(text)
+
+
 @functools.cache
 def written_files() -> tuple[str, ...]:
     """Files as kpisite writes them: the bundled content, a synthetic corpus, a new empty file."""
@@ -91,13 +100,7 @@ _EXTRA = st.sampled_from(["", "# c", "  # c", "   ", "  ข้อความต
 @settings(max_examples=600, deadline=None)
 @given(st.lists(st.one_of(_LINES.map("".join), _EXTRA), min_size=1, max_size=14))
 def test_generated_files_agree_with_libyaml(lines):
-    text = "\n".join(lines) + "\n"
-    try:
-        parse_with_libyaml(text)
-    except Exception:  # noqa: BLE001 - libyaml refuses it: the quick reader must too
-        assert quick(text) is None, text
-        return
-    agrees(text)
+    differs_only_where_libyaml_refuses("\n".join(lines) + "\n")
 
 
 @settings(max_examples=400, deadline=None)
@@ -123,13 +126,7 @@ def test_edited_files_agree_with_libyaml(data):
             del lines[at]
         else:
             lines.insert(at, line)
-    text = "\n".join(lines)
-    try:
-        parse_with_libyaml(text)
-    except Exception:  # noqa: BLE001
-        assert quick(text) is None, text
-        return
-    agrees(text)
+    differs_only_where_libyaml_refuses("\n".join(lines))
 
 
 def test_scaffold_writes_unquoted_only_what_reads_as_itself():
@@ -137,3 +134,21 @@ def test_scaffold_writes_unquoted_only_what_reads_as_itself():
     assert scaffold.scalar("สำนักงานเขต: บางรัก") == '"สำนักงานเขต: บางรัก"'
     assert scaffold.scalar("ร้อยละ") == "ร้อยละ"
     assert quickyaml.PLAIN.fullmatch("ร้อยละ") and not quickyaml.PLAIN.fullmatch("a: b")
+
+
+
+
+_STARTS = st.sampled_from(["", "  ", "a: ", "b: ", "  c: ", "    d: ", "- ", "  - ", "  - e: ", "f:"])
+_TEXT = st.text(alphabet="a-: #|\"'[],0ก&!\\", max_size=6)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(["a: ", "a:\n  - ", "a:\n- ", "a: |\n  "]), st.text(alphabet="a0-: #|\"'[],", max_size=5))
+def test_random_values_agree_with_libyaml(start, value):
+    differs_only_where_libyaml_refuses(start + value + "\n")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.tuples(_STARTS, _TEXT).map("".join), min_size=1, max_size=4))
+def test_random_lines_agree_with_libyaml(lines):
+    differs_only_where_libyaml_refuses("\n".join(lines) + "\n")
