@@ -1,0 +1,83 @@
+"""The forked workers: every result once, errors raised in the parent, no process left behind.
+
+Each case runs in a fresh interpreter: parallel() rightly refuses to fork a process with other
+threads, and earlier tests (the preview server, the browser driver) leave threads in this one.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kpisite.workers import PARALLEL_MIN, parallel
+
+ITEMS = range(PARALLEL_MIN * 5)
+
+
+def no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def every_item_once_on_two_processes():
+    def job(i):
+        time.sleep(0.001)  # long enough that the second worker starts before the first is done
+        return i * i, os.getpid()
+
+    results = list(parallel(job, ITEMS, jobs=2, chunk=7))
+    assert sorted(square for square, _ in results) == [i * i for i in ITEMS]
+    pids = {pid for _, pid in results}
+    assert len(pids) == 2 and os.getpid() not in pids, pids
+    assert no_children_left()
+
+
+def few_items_stay_in_this_process():
+    assert {pid for pid in parallel(lambda i: os.getpid(), range(10), jobs=2)} == {os.getpid()}
+
+
+def an_error_in_a_worker_is_raised_here():
+    def job(i):
+        if i == 321:
+            raise ValueError(f"bad item {i}")
+        return i
+
+    with pytest.raises(ValueError, match="bad item 321") as raised:
+        list(parallel(job, ITEMS, jobs=2))
+    assert "in worker" in str(raised.value.__cause__)  # with the worker's traceback
+    assert no_children_left()
+
+
+def a_worker_that_dies_is_an_error():
+    def job(i):
+        if i == 500:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return i
+
+    with pytest.raises(RuntimeError, match="ended unexpectedly"):
+        list(parallel(job, ITEMS, jobs=2))
+    assert no_children_left()
+
+
+def stopping_early_stops_the_workers():
+    results = parallel(lambda i: i, ITEMS, jobs=2, chunk=1)
+    next(results)
+    results.close()
+    assert no_children_left()
+
+
+@pytest.mark.parametrize("case", [every_item_once_on_two_processes, few_items_stay_in_this_process,
+                                  an_error_in_a_worker_is_raised_here,
+                                  a_worker_that_dies_is_an_error, stopping_early_stops_the_workers])
+def test_workers(case):
+    here = Path(__file__).parent
+    code = f"import sys; sys.path.insert(0, {str(here)!r}); import test_workers; test_workers.{case.__name__}()"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
