@@ -219,14 +219,12 @@ class Builder:
             raise ContentError(problems)
         self.catalog = self._catalog()
         cache = self._write_cache(key)  # now, and the bytes can go: memory stays low
-        # The site's pages: forked workers share the catalog with this process (each copies
-        # only the memory pages whose reference counts it touches), so only numbers travel.
-        pages = list(site_pages(self.catalog, build_date(), self.history))
-
-        def write_page(i: int) -> str:
-            stage.write(pages[i].path, self.renderer.render(pages[i]))
-            return pages[i].path
-        self.site_paths = set(parallel(write_page, range(len(pages)), self.jobs, chunk=4))
+        # The site's pages read the whole catalog: forked workers would each copy it
+        # (reference counts write to every object they touch), so they render here.
+        self.site_paths = set()
+        for page in site_pages(self.catalog, build_date(), self.history):
+            stage.write(page.path, self.renderer.render(page))
+            self.site_paths.add(page.path)
         stage.copy_tree(THEME / "static", "static")
         return problems, cache
 
