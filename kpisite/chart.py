@@ -35,8 +35,10 @@ class Chart:
     size: Markup  # the viewBox
 
 
-def _attrs(**values: float) -> Markup:
-    return Markup(" ".join([f'{k}="{v:.1f}"' for k, v in values.items()]))
+# The shapes' attributes, numbers with one decimal (plain % formatting: half the cost of f-strings)
+_BOX = 'x="%.1f" y="%.1f" width="%.1f" height="%.1f"'
+_POINT = 'x="%.1f" y="%.1f"'
+_LINE = 'x1="0.0" x2="%.1f" y1="%.1f" y2="%.1f"'
 
 
 def quarter_chart(ind: Indicator) -> Chart | None:
@@ -73,9 +75,9 @@ def quarter_chart(ind: Indicator) -> Chart | None:
             top = y_of(max(q.result, 0))
             height, label = max(y_of(min(q.result, 0)) - top, 1), fmt(q.result)
         bars.append(Bar(q.number, q.result is not None, label,
-                        _attrs(x=x, y=top, width=width, height=height),
-                        _attrs(x=x + width / 2, y=value_y(top)),
-                        _attrs(x=x + width / 2, y=HEIGHT - 20)))
-    line = lambda y: _attrs(x1=0, x2=WIDTH, y1=y, y2=y)  # noqa: E731
+                        Markup(_BOX % (x, top, width, height)),
+                        Markup(_POINT % (x + width / 2, value_y(top))),
+                        Markup(_POINT % (x + width / 2, HEIGHT - 20))))
+    line = lambda y: Markup(_LINE % (WIDTH, y, y))  # noqa: E731
     return Chart(bars, fmt(ind.target), line(target_y) if target_y is not None else Markup(""),
                  line(zero), Markup(f"0 0 {WIDTH} {HEIGHT}"))
