@@ -22,7 +22,8 @@ from typing import Callable, Iterator, Sequence
 PARALLEL_MIN = 200  # below this many items, starting processes costs more than it saves
 CHUNK = 64
 _NUMBER = 4  # bytes of a chunk number in the pipe; reads this small are atomic between readers
-_PIPE_ROOM = 65536 // _NUMBER  # chunk numbers that fit in a pipe: all are written before forking
+_PIPE_ROOM = 4096 // _NUMBER  # chunk numbers that fit in any pipe (at least a page): all are
+                              # written before forking, so writing must never wait
 
 
 def parallel(job: Callable, items: Sequence, jobs: int, chunk: int = CHUNK) -> Iterator:
