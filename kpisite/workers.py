@@ -3,8 +3,6 @@
 fork shares the parsed templates, the site, the history and the items themselves with the
 children: only chunk numbers go to them and only results come back. A worker takes the next
 chunk number from a pipe when it is free, so a slow chunk holds up no other.
-(multiprocessing.Pool pickled every item, and its worker-watching thread spun while results
-were in flight: together a tenth of a core taken from the workers.)
 Workers die with the build that started them.
 """
 from __future__ import annotations
@@ -21,9 +19,11 @@ from typing import Callable, Iterator, Sequence
 
 PARALLEL_MIN = 200  # below this many items, starting processes costs more than it saves
 CHUNK = 64
-_NUMBER = 4  # bytes of a chunk number in the pipe; reads this small are atomic between readers
-_PIPE_ROOM = 4096 // _NUMBER  # chunk numbers that fit in any pipe (at least a page): all are
-                              # written before forking, so writing must never wait
+# Chunk numbers go through a pipe as 4 bytes each, all written before any worker exists: as
+# one pipe reader at a time is let in, each 4-byte read takes exactly one number. A pipe holds
+# at least a page, so up to 1,024 numbers never make the writer wait.
+_NUMBER = 4
+_PIPE_ROOM = 4096 // _NUMBER
 
 
 def parallel(job: Callable, items: Sequence, jobs: int, chunk: int = CHUNK) -> Iterator:
@@ -42,30 +42,41 @@ def parallel(job: Callable, items: Sequence, jobs: int, chunk: int = CHUNK) -> I
     todo, todo_writer = os.pipe()
     os.write(todo_writer, b"".join(n.to_bytes(_NUMBER, "little") for n in range(len(chunks))))
     os.close(todo_writer)  # once the numbers are taken, a read finds the end: no more work
-    children: dict[Connection, int] = {}
+    parent, children = os.getpid(), {}
     try:
         for _ in range(min(jobs, len(chunks))):
             reader, writer = Pipe(duplex=False)
+            # Ctrl+C waits until the new process is on the list the clean-up below kills.
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             pid = os.fork()
-            if pid == 0:
-                reader.close()
-                _work(job, chunks, todo, writer)  # never returns
-            writer.close()
+            if pid == 0:  # the worker: it must never return into the caller's code
+                try:
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it
+                    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                    for other in [reader, *children]:
+                        other.close()
+                    _work(job, chunks, todo, writer, parent)
+                finally:
+                    os._exit(1)
             children[reader] = pid
+            writer.close()
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         while children:
             for reader in wait(list(children)):
                 try:
                     kind, value = pickle.loads(reader.recv_bytes())
-                except EOFError:  # it died without a word: killed, or out of memory
-                    raise RuntimeError(f"worker {children[reader]} ended unexpectedly") from None
+                except (EOFError, OSError):  # the worker is gone: finished, or died
+                    status = os.waitstatus_to_exitcode(os.waitpid(children[reader], 0)[1])
+                    pid = children.pop(reader)
+                    reader.close()
+                    if status:
+                        raise RuntimeError(f"worker {pid} ended unexpectedly (status {status})"
+                                           ) from None
+                    continue
                 if kind == "error":
                     error, trace = value
                     raise error from RuntimeError(f"in worker {children[reader]}:\n{trace}")
-                if kind == "done":
-                    os.waitpid(children.pop(reader), 0)
-                    reader.close()
-                else:
-                    yield from value
+                yield from value
     finally:
         os.close(todo)
         for reader, pid in children.items():  # an error, or the caller stopped early
@@ -74,10 +85,8 @@ def parallel(job: Callable, items: Sequence, jobs: int, chunk: int = CHUNK) -> I
             reader.close()
 
 
-def _work(job: Callable, chunks: list, todo: int, results: Connection) -> None:
-    """A worker's life: chunks until there are no more, each one's results sent as one message."""
-    parent = os.getppid()
-    status = 0
+def _work(job: Callable, chunks: list, todo: int, results: Connection, parent: int) -> None:
+    """A worker's life: chunks until there are none left, each one's results one message."""
     try:
         try:  # Linux: the kernel kills this process when its parent dies
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -88,21 +97,21 @@ def _work(job: Callable, chunks: list, todo: int, results: Connection) -> None:
         while number := os.read(todo, _NUMBER):
             done = []
             for item in chunks[int.from_bytes(number, "little")]:
-                if os.getppid() != parent:  # the parent died before the kernel could tell us
+                if os.getppid() != parent:  # the parent died, perhaps before prctl above
                     os._exit(1)
                 done.append(job(item))
             results.send_bytes(pickle.dumps(("results", done), pickle.HIGHEST_PROTOCOL))
             gc.collect()
-        results.send_bytes(pickle.dumps(("done", None)))
     except BaseException as error:  # noqa: BLE001 (everything goes to the parent, which decides)
-        status, trace = 1, traceback.format_exc()
+        trace = traceback.format_exc()
         try:
-            message = pickle.dumps(("error", (error, trace)))
-        except Exception:  # noqa: BLE001 (an exception that cannot be pickled)
+            message = pickle.dumps(("error", (error, trace)), pickle.HIGHEST_PROTOCOL)
+            pickle.loads(message)  # some exceptions pickle but cannot be rebuilt
+        except Exception:  # noqa: BLE001
             message = pickle.dumps(("error", (RuntimeError(trace), trace)))
         try:
             results.send_bytes(message)
         except OSError:
             pass
-    finally:
-        os._exit(status)  # never the parent's clean-up code: that is the parent's to run
+        os._exit(1)
+    os._exit(0)  # never the parent's clean-up code: that is the parent's to run

@@ -67,17 +67,45 @@ def a_worker_that_dies_is_an_error():
 
 
 def stopping_early_stops_the_workers():
-    results = parallel(lambda i: i, ITEMS, jobs=2, chunk=1)
+    def job(i):
+        time.sleep(0.01)  # all items would take 5 s a worker
+        return i
+
+    start = time.monotonic()
+    results = parallel(job, ITEMS, jobs=2, chunk=1)
     next(results)
     results.close()
     assert no_children_left()
+    assert time.monotonic() - start < 2
+
+
+def many_small_items_make_bigger_chunks():
+    items = range(70_000)  # at one item a chunk, more chunk numbers than a pipe surely holds
+    assert sorted(parallel(lambda i: i, items, jobs=2, chunk=1)) == list(items)
 
 
 @pytest.mark.parametrize("case", [every_item_once_on_two_processes, few_items_stay_in_this_process,
                                   an_error_in_a_worker_is_raised_here,
-                                  a_worker_that_dies_is_an_error, stopping_early_stops_the_workers])
+                                  a_worker_that_dies_is_an_error, stopping_early_stops_the_workers,
+                                  many_small_items_make_bigger_chunks])
 def test_workers(case):
     here = Path(__file__).parent
     code = f"import sys; sys.path.insert(0, {str(here)!r}); import test_workers; test_workers.{case.__name__}()"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
+
+
+def test_ctrl_c_stops_the_build_and_its_workers():
+    """Ctrl+C reaches the whole process group: the parent stops, and no worker outlives it."""
+    code = ("import sys, time; sys.path.insert(0, %r); import test_workers as t\n"
+            "results = t.parallel(lambda i: time.sleep(0.01) or i, t.ITEMS, jobs=2, chunk=1)\n"
+            "next(results); print('running', flush=True); list(results)" % str(Path(__file__).parent))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stdout.readline() == "running\n"
+    os.killpg(proc.pid, signal.SIGINT)
+    stderr = proc.communicate(timeout=10)[1]
+    assert proc.returncode != 0 and "KeyboardInterrupt" in stderr
+    assert stderr.count("Traceback") == 1  # the parent's alone: workers ignore Ctrl+C
+    with pytest.raises(ProcessLookupError):  # nothing left in the group
+        os.killpg(proc.pid, 0)
