@@ -21,7 +21,7 @@ from pathlib import Path
 from . import THEME, history as history_mod, model, opendata, search, validate
 from .catalog import Catalog
 from .diagnostics import ContentError, Problem, errors, promote
-from .load import digest, find_yaml_files, read_source, relative
+from .load import digest, find_yaml_files, prefetch, read_source, relative
 from .render import ALL, INDICATOR_TEMPLATES, Renderer, changed_aspects, site_pages
 from .thai import BANGKOK
 from .workers import parallel
@@ -172,7 +172,8 @@ class Builder:
         files, found = find_yaml_files(self.project.indicators, self.project.root)
         self.site_problems += found
         worker = Worker(self.project, site, None)
-        self.results = {r.rel: r for r in parallel(worker.process, files, self.jobs)}
+        self.results = {r.rel: r for r in parallel(worker.process, files, self.jobs,
+                                                   before_chunk=prefetch)}
         self._check_across()
         return self.problems()
 
@@ -210,7 +211,7 @@ class Builder:
         worker = Worker(self.project, self.site, self.renderer, stage, self.history)
         # Each result travels pickled; the bytes are kept and become the cache as they are.
         job = lambda path: pickle.dumps(worker.process(path), pickle.HIGHEST_PROTOCOL)  # noqa
-        for blob in parallel(job, todo, self.jobs):
+        for blob in parallel(job, todo, self.jobs, before_chunk=prefetch):
             result = pickle.loads(blob)
             self.results[result.rel], self.blobs[result.rel] = result, blob
         self._check_across()

@@ -26,10 +26,11 @@ _NUMBER = 4
 _PIPE_ROOM = 4096 // _NUMBER
 
 
-def parallel(job: Callable, items: Sequence, jobs: int, chunk: int = CHUNK) -> Iterator:
+def parallel(job: Callable, items: Sequence, jobs: int, chunk: int = CHUNK,
+             before_chunk: Callable | None = None) -> Iterator:
     """job(item) for each item, on `jobs` forked processes when it pays, in any order. Results
     come as chunks finish, so the caller handles them while the workers go on. An exception
-    in a worker is raised here.
+    in a worker is raised here. A worker calls `before_chunk` with each chunk it takes.
 
     Forking is safe only while this process runs a single thread: the preview server's own
     builds stay in-process.
@@ -55,7 +56,7 @@ def parallel(job: Callable, items: Sequence, jobs: int, chunk: int = CHUNK) -> I
                     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
                     for other in [reader, *children]:
                         other.close()
-                    _work(job, chunks, todo, writer, parent)
+                    _work(job, before_chunk, chunks, todo, writer, parent)
                 finally:
                     os._exit(1)
             children[reader] = pid
@@ -85,7 +86,8 @@ def parallel(job: Callable, items: Sequence, jobs: int, chunk: int = CHUNK) -> I
             reader.close()
 
 
-def _work(job: Callable, chunks: list, todo: int, results: Connection, parent: int) -> None:
+def _work(job: Callable, before_chunk: Callable | None, chunks: list, todo: int,
+          results: Connection, parent: int) -> None:
     """A worker's life: chunks until there are none left, each one's results one message."""
     try:
         try:  # Linux: the kernel kills this process when its parent dies
@@ -95,8 +97,10 @@ def _work(job: Callable, chunks: list, todo: int, results: Connection, parent: i
         gc.freeze()  # the inherited site and templates need no garbage collection
         gc.disable()  # collected once a chunk instead: most objects die young, few form cycles
         while number := os.read(todo, _NUMBER):
-            done = []
-            for item in chunks[int.from_bytes(number, "little")]:
+            done, items = [], chunks[int.from_bytes(number, "little")]
+            if before_chunk:
+                before_chunk(items)
+            for item in items:
                 if os.getppid() != parent:  # the parent died, perhaps before prctl above
                     os._exit(1)
                 done.append(job(item))

@@ -9,11 +9,13 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
+from kpisite.load import prefetch
 from kpisite.workers import PARALLEL_MIN, parallel
 
 ITEMS = range(PARALLEL_MIN * 5)
@@ -79,6 +81,21 @@ def stopping_early_stops_the_workers():
     assert time.monotonic() - start < 2
 
 
+def each_chunk_is_announced_before_its_items():
+    announced = set()  # each worker's own copy
+    results = list(parallel(lambda i: i in announced, ITEMS, jobs=2, chunk=7,
+                            before_chunk=announced.update))
+    assert len(results) == len(ITEMS) and all(results)
+
+
+def prefetch_passes_over_files_it_cannot_open():
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        (folder / "a.yaml").write_text("code: a\n")
+        os.mkfifo(folder / "fifo.yaml")  # opening it to read would wait for a writer
+        prefetch([folder / "a.yaml", folder / "missing.yaml", folder, folder / "fifo.yaml"])
+
+
 def many_small_items_make_bigger_chunks():
     items = range(70_000)  # at one item a chunk, more chunk numbers than a pipe surely holds
     assert sorted(parallel(lambda i: i, items, jobs=2, chunk=1)) == list(items)
@@ -87,7 +104,9 @@ def many_small_items_make_bigger_chunks():
 @pytest.mark.parametrize("case", [every_item_once_on_two_processes, few_items_stay_in_this_process,
                                   an_error_in_a_worker_is_raised_here,
                                   a_worker_that_dies_is_an_error, stopping_early_stops_the_workers,
-                                  many_small_items_make_bigger_chunks])
+                                  many_small_items_make_bigger_chunks,
+                                  each_chunk_is_announced_before_its_items,
+                                  prefetch_passes_over_files_it_cannot_open])
 def test_workers(case):
     here = Path(__file__).parent
     code = f"import sys; sys.path.insert(0, {str(here)!r}); import test_workers; test_workers.{case.__name__}()"
