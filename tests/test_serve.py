@@ -2,6 +2,7 @@
 errors, recovers, serves only the site, on localhost, and never writes into content/."""
 from __future__ import annotations
 
+import gc
 import shutil
 import socket
 import subprocess
@@ -125,6 +126,18 @@ def test_invalid_edit_keeps_state_and_recovers(project, tmp_path, fixed_date):
     edit(project, REF, "achieved: [5", "achieved: 4")
     builder.update({project.content / REF})
     assert tree(tmp_path / "site") == full_build(project, tmp_path / "full")
+
+
+def test_builds_and_checks_leave_the_garbage_collector_as_they_found_it(project, tmp_path):
+    """A build freezes its results while it runs; the server lives on and must collect."""
+    pipeline.Builder(project, tmp_path / "site").build()
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    pipeline.check(project)
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    edit(project, REF, "achieved: 5", "achieved: [5")
+    with pytest.raises(ContentError):
+        pipeline.Builder(project, tmp_path / "site").build()
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
 
 
 # -- the server itself, as a user runs it ----------------------------------------------------
