@@ -157,8 +157,8 @@ def digest(data: bytes) -> str:
 
 def prefetch(paths: list[Path]) -> None:
     """Ask the kernel to read `paths` from disk now, all at once, rather than one by one as
-    they are parsed: when they are not in memory, this takes 8.5 s to 7.1 s off a build of
-    10,000 files (the reads overlap each other and the work)."""
+    they are parsed: the reads overlap each other and the work. When the files are not in
+    memory, a build of 10,000 took 8.5 s without this and 7.1 s with it."""
     advise = getattr(os, "posix_fadvise", None)
     for path in paths if advise else ():
         try:
