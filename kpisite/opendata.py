@@ -101,6 +101,9 @@ def _cell(value) -> str:
     return str(value)
 
 
+_to_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps makes one a call
+
+
 def _json_value(value) -> str:
     if value is None:
         return "null"
@@ -108,7 +111,7 @@ def _json_value(value) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, Decimal)):
         return str(value)  # a JSON number with the recorded digits
-    return json.dumps(value, ensure_ascii=False)
+    return _to_json(value)
 
 
 def exports(ind: Indicator, site: Site) -> dict[str, bytes]:
