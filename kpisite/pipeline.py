@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from . import THEME, history as history_mod, model, opendata, search, validate
 from .catalog import Catalog
@@ -93,17 +93,26 @@ def load_site(project: Project) -> tuple[model.Site | None, list[Problem]]:
 
 
 @contextmanager
-def results_piling_up() -> Iterator[None]:
-    """While the files' results arrive: they are plain data, kept until the build or check
-    ends, that the garbage collector would walk again and again to find nothing (0.15 s at
-    10,000 files). So no collection meanwhile, and then they are frozen: left out of
-    collections until the caller's gc.unfreeze() (the preview server lives on)."""
-    gc.disable()
-    try:
-        yield
-    finally:
+def collection_paused() -> Iterator[Callable[[], None]]:
+    """For a build or a check: no garbage collection while the files' results arrive. They are
+    plain data, kept to the end, that the collector would walk again and again to find nothing
+    (0.15 s at 10,000 files); the work on the files makes no cycles either, when few files run
+    in this process. `settled()`, called once the results are in, freezes them (leaves them
+    out of collections) and lets collection resume. Afterwards the collector is as it was."""
+    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
+
+    def settled() -> None:
         gc.freeze()
-        gc.enable()
+        if enabled:
+            gc.enable()
+    try:
+        gc.disable()
+        yield settled
+    finally:
+        if not frozen:  # unfreezing is all or nothing: only when nothing was frozen before
+            gc.unfreeze()  # the preview server lives on: its garbage must be collectable
+        if enabled:
+            gc.enable()
 
 
 class Worker:
@@ -189,13 +198,11 @@ class Builder:
         files, found = find_yaml_files(self.project.indicators, self.project.root)
         self.site_problems += found
         worker = Worker(self.project, site, None)
-        try:
-            with results_piling_up():
-                self.results = {r.rel: r for r in parallel(worker.process, files, self.jobs,
-                                                           before_chunk=prefetch)}
+        with collection_paused() as settled:
+            self.results = {r.rel: r for r in parallel(worker.process, files, self.jobs,
+                                                       before_chunk=prefetch)}
+            settled()
             self._check_across()
-        finally:
-            gc.unfreeze()  # see results_piling_up
         return self.problems()
 
     # -- building ----------------------------------------------------------------------------
@@ -208,21 +215,20 @@ class Builder:
             raise ContentError(self.problems())
         self.site, self.renderer = site, Renderer(site)
         fresh = not self.out.exists()  # a first build that fails leaves no folder behind
-        with locked(self.out):
+        with locked(self.out), collection_paused() as settled:
             stage = Staging(self.out, fresh)
             try:
-                problems, cache = self._build_into(stage)
+                problems, cache = self._build_into(stage, settled)
             except BaseException:
                 stage.abort()
                 raise
-            finally:
-                gc.unfreeze()  # see results_piling_up
             stage.commit()
             os.replace(cache, self.out / STATE / CACHE)  # the cache describes a site that exists
         self.built, self.stale = True, defaultdict(set)
         return problems
 
-    def _build_into(self, stage: Staging) -> tuple[list[Problem], Path]:
+    def _build_into(self, stage: Staging, settled: Callable[[], None]
+                    ) -> tuple[list[Problem], Path]:
         """Every page into `stage`; the problems found, and the next build's cache file."""
         files, found = find_yaml_files(self.project.indicators, self.project.root)
         self.site_problems += found
@@ -234,10 +240,10 @@ class Builder:
         worker = Worker(self.project, self.site, self.renderer, stage, self.history)
         # Each result travels pickled; the bytes are kept and become the cache as they are.
         job = lambda path: pickle.dumps(worker.process(path), pickle.HIGHEST_PROTOCOL)  # noqa
-        with results_piling_up():
-            for blob in parallel(job, todo, self.jobs, before_chunk=prefetch):
-                result = pickle.loads(blob)
-                self.results[result.rel], self.blobs[result.rel] = result, blob
+        for blob in parallel(job, todo, self.jobs, before_chunk=prefetch):
+            result = pickle.loads(blob)
+            self.results[result.rel], self.blobs[result.rel] = result, blob
+        settled()
         self._check_across()
         problems = self.problems()
         if errors(problems):

@@ -134,9 +134,24 @@ def test_builds_and_checks_leave_the_garbage_collector_as_they_found_it(project,
     assert gc.get_freeze_count() == 0 and gc.isenabled()
     pipeline.check(project)
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+    gc.disable()
+    try:
+        pipeline.check(project)
+        assert not gc.isenabled()  # a caller's choice stands
+    finally:
+        gc.enable()
     edit(project, REF, "achieved: 5", "achieved: [5")
     with pytest.raises(ContentError):
         pipeline.Builder(project, tmp_path / "site").build()
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_no_collection_until_the_results_are_in():
+    with pipeline.collection_paused() as settled:
+        assert not gc.isenabled()
+        kept = [[] for _ in range(100)]
+        settled()
+        assert gc.isenabled() and gc.get_freeze_count() >= len(kept)
     assert gc.get_freeze_count() == 0 and gc.isenabled()
 
 
