@@ -6,7 +6,9 @@ from kpisite.cli import main
 
 if __name__ == "__main__":
     status = main()
-    if sys.getprofile() or sys.gettrace():  # a profiler or coverage writes its data at exit
+    watched = sys.getprofile() or sys.gettrace() or (  # Python 3.12+: sys.monitoring tools
+        hasattr(sys, "monitoring") and any(sys.monitoring.get_tool(i) for i in range(6)))
+    if watched:  # a profiler or coverage writes its data at exit
         raise SystemExit(status)
     try:
         for stream in (sys.stdout, sys.stderr):

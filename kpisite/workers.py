@@ -30,7 +30,8 @@ def parallel(job: Callable, items: Sequence, jobs: int, chunk: int = CHUNK,
              before_chunk: Callable | None = None) -> Iterator:
     """job(item) for each item, on `jobs` forked processes when it pays, in any order. Results
     come as chunks finish, so the caller handles them while the workers go on. An exception
-    in a worker is raised here. A worker calls `before_chunk` with each chunk it takes.
+    in a worker is raised here. A worker calls `before_chunk` with each chunk it takes (not
+    called when the items run in this process).
 
     Forking is safe only while this process runs a single thread: the preview server's own
     builds stay in-process.
