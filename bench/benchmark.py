@@ -1,6 +1,6 @@
 """Benchmark: build synthetic corpora of N indicators and print the figures (nothing asserted).
 
-    python bench/benchmark.py [--sizes 1000 10000] [--workdir /tmp/kpisite-bench]
+    python bench/benchmark.py [--sizes 1000 10000] [--runs 1] [--workdir /tmp/kpisite-bench]
 
 For each N: full build into a clean output folder right after the corpus is written, as after a
 checkout (wall and CPU time, pages per second; see AFTER_DELETING), the same a minute later when
@@ -176,18 +176,37 @@ def delete_and_age(*folders: Path) -> None:
         time.sleep(AFTER_DELETING)
 
 
-def bench(n: int, workdir: Path) -> None:
-    content, out = workdir / f"content-{n}", workdir / f"site-{n}"
+def full_builds(content: Path, out: Path, n: int) -> tuple[dict, dict]:
+    """The full build right after the corpus is written, and again a minute later."""
     delete_and_age(content, out)
     synthetic.write_corpus(content, n)  # as a checkout writes it: the build reads it from memory
+    build = BUILD + ["build", "--content", str(content), "--out", str(out)]
+    checkout = run_measured(build)
+    delete_and_age(out)
+    return checkout, run_measured(build)  # the corpus and Python's own files paged out meanwhile
+
+
+def spread(runs: list[dict], key: str, unit: str, form: str = "{:.1f}") -> str:
+    """One run's figure, or the median of several and their range."""
+    values = sorted(run[key] for run in runs)
+    median = f"{form.format(statistics.median(values))} {unit}"
+    if len(values) == 1:
+        return median
+    return f"{median} (runs {form.format(values[0])}-{form.format(values[-1])})"
+
+
+def bench(n: int, workdir: Path, runs: int) -> None:
+    content, out = workdir / f"content-{n}", workdir / f"site-{n}"
+    checkouts, laters = zip(*(full_builds(content, out, n) for _ in range(runs)))
     corpus = sum(p.stat().st_size for p in (content / "indicators").rglob("*.yaml"))
     build = BUILD + ["build", "--content", str(content), "--out", str(out)]
-    cold = run_measured(build)
     pages = sum(1 for _ in out.rglob("*.html"))
-    delete_and_age(out)
-    from_disk = run_measured(build)  # the corpus and Python's own files paged out meanwhile
+    for run in checkouts:
+        run["pages/s"] = pages / run["wall"]
+    for run in checkouts + laters:
+        run["read MiB"] = run["read"] / 1024 / 1024
     shutil.rmtree(out)
-    cold["peak"] = run_measured(build, memory=True)["peak"]
+    peak = run_measured(build, memory=True)["peak"]
     warm = run_measured(build)
     rebuilds = serve_rebuilds(content, out)
     index = (out / "search-index.js").read_bytes()
@@ -195,12 +214,13 @@ def bench(n: int, workdir: Path) -> None:
     search = search_timings(out, ["ฝุ่นละออง", "ผู้สูงอายุ", "5012-0", "ร้อยละ ชุมชน", "๒๕๖๖"])
     mib = 1024 * 1024
     print(f"\n== {n:,} indicators (corpus {corpus / mib:.0f} MiB of YAML) ==")
-    print(f"full build, right after the checkout: {cold['wall']:.1f} s wall, {cold['cpu']:.1f} s CPU, "
-          f"{pages / cold['wall']:,.0f} pages/s ({pages:,} HTML pages), "
-          f"peak memory {cold['peak'] / mib:.0f} MiB (PSS, all processes); "
-          f"read from disk: {cold['read'] / mib:.0f} MiB")
-    print(f"full build, a minute later: {from_disk['wall']:.1f} s wall, {from_disk['cpu']:.1f} s CPU; "
-          f"read from disk: {from_disk['read'] / mib:.0f} MiB")
+    print(f"full build, right after the checkout: {spread(checkouts, 'wall', 's wall')}, "
+          f"{spread(checkouts, 'cpu', 's CPU')}, {spread(checkouts, 'pages/s', 'pages/s', '{:,.0f}')} "
+          f"({pages:,} HTML pages), peak memory {peak / mib:.0f} MiB (PSS, all processes)")
+    print(f"full build, a minute later: {spread(laters, 'wall', 's wall')}, "
+          f"{spread(laters, 'cpu', 's CPU')}")
+    print(f"read from disk by these builds: {spread(checkouts, 'read MiB', 'MiB', '{:.0f}')}, and "
+          f"{spread(laters, 'read MiB', 'MiB', '{:.0f}')}")
     print(f"rebuild, nothing changed: {warm['wall']:.1f} s wall, {warm['cpu']:.1f} s CPU")
     print(f"output size: {size_of(out) / mib:.0f} MiB")
     print(f"preview server, one indicator edited: {statistics.median(rebuilds):.0f} ms median "
@@ -216,6 +236,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/kpisite-bench"))
+    parser.add_argument("--runs", type=int, default=1,
+                        help="full builds of each kind (each one waits two minutes): median, range")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
@@ -223,7 +245,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}")
     for n in args.sizes:
-        bench(n, args.workdir)
+        bench(n, args.workdir, args.runs)
 
 
 if __name__ == "__main__":
