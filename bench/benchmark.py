@@ -176,19 +176,23 @@ def delete_and_age(*folders: Path) -> None:
         time.sleep(AFTER_DELETING)
 
 
+def build_command(content: Path, out: Path) -> list[str]:
+    return BUILD + ["build", "--content", str(content), "--out", str(out)]
+
+
 def full_builds(content: Path, out: Path, n: int) -> tuple[dict, dict]:
     """The full build right after the corpus is written, and again a minute later."""
     delete_and_age(content, out)
     synthetic.write_corpus(content, n)  # as a checkout writes it: the build reads it from memory
-    build = BUILD + ["build", "--content", str(content), "--out", str(out)]
-    checkout = run_measured(build)
+    checkout = run_measured(build_command(content, out))
     delete_and_age(out)
-    return checkout, run_measured(build)  # the corpus and Python's own files paged out meanwhile
+    # the corpus and Python's own files paged out meanwhile
+    return checkout, run_measured(build_command(content, out))
 
 
-def spread(runs: list[dict], key: str, unit: str, form: str = "{:.1f}") -> str:
+def spread(values: list[float], unit: str, form: str = "{:.1f}") -> str:
     """One run's figure, or the median of several and their range."""
-    values = sorted(run[key] for run in runs)
+    values = sorted(values)
     median = f"{form.format(statistics.median(values))} {unit}"
     if len(values) == 1:
         return median
@@ -199,12 +203,8 @@ def bench(n: int, workdir: Path, runs: int) -> None:
     content, out = workdir / f"content-{n}", workdir / f"site-{n}"
     checkouts, laters = zip(*(full_builds(content, out, n) for _ in range(runs)))
     corpus = sum(p.stat().st_size for p in (content / "indicators").rglob("*.yaml"))
-    build = BUILD + ["build", "--content", str(content), "--out", str(out)]
+    build = build_command(content, out)
     pages = sum(1 for _ in out.rglob("*.html"))
-    for run in checkouts:
-        run["pages/s"] = pages / run["wall"]
-    for run in checkouts + laters:
-        run["read MiB"] = run["read"] / 1024 / 1024
     shutil.rmtree(out)
     peak = run_measured(build, memory=True)["peak"]
     warm = run_measured(build)
@@ -214,13 +214,16 @@ def bench(n: int, workdir: Path, runs: int) -> None:
     search = search_timings(out, ["ฝุ่นละออง", "ผู้สูงอายุ", "5012-0", "ร้อยละ ชุมชน", "๒๕๖๖"])
     mib = 1024 * 1024
     print(f"\n== {n:,} indicators (corpus {corpus / mib:.0f} MiB of YAML) ==")
-    print(f"full build, right after the checkout: {spread(checkouts, 'wall', 's wall')}, "
-          f"{spread(checkouts, 'cpu', 's CPU')}, {spread(checkouts, 'pages/s', 'pages/s', '{:,.0f}')} "
+    of = lambda runs, key: [run[key] for run in runs]  # noqa: E731
+    read = lambda runs: [run["read"] / mib for run in runs]  # noqa: E731
+    print(f"full build, right after the checkout: {spread(of(checkouts, 'wall'), 's wall')}, "
+          f"{spread(of(checkouts, 'cpu'), 's CPU')}, "
+          f"{spread([pages / w for w in of(checkouts, 'wall')], 'pages/s', '{:,.0f}')} "
           f"({pages:,} HTML pages), peak memory {peak / mib:.0f} MiB (PSS, all processes)")
-    print(f"full build, a minute later: {spread(laters, 'wall', 's wall')}, "
-          f"{spread(laters, 'cpu', 's CPU')}")
-    print(f"read from disk by these builds: {spread(checkouts, 'read MiB', 'MiB', '{:.0f}')}, and "
-          f"{spread(laters, 'read MiB', 'MiB', '{:.0f}')}")
+    print(f"full build, a minute later: {spread(of(laters, 'wall'), 's wall')}, "
+          f"{spread(of(laters, 'cpu'), 's CPU')}")
+    print(f"read from disk by these builds: {spread(read(checkouts), 'MiB', '{:.0f}')}, and "
+          f"{spread(read(laters), 'MiB', '{:.0f}')}")
     print(f"rebuild, nothing changed: {warm['wall']:.1f} s wall, {warm['cpu']:.1f} s CPU")
     print(f"output size: {size_of(out) / mib:.0f} MiB")
     print(f"preview server, one indicator edited: {statistics.median(rebuilds):.0f} ms median "
