@@ -44,25 +44,11 @@ def parallel(job: Callable, items: Sequence, jobs: int, chunk: int = CHUNK,
     todo, todo_writer = os.pipe()
     os.write(todo_writer, b"".join(n.to_bytes(_NUMBER, "little") for n in range(len(chunks))))
     os.close(todo_writer)  # once the numbers are taken, a read finds the end: no more work
-    parent, children = os.getpid(), {}
+    parent, children = os.getpid(), {}  # children: each worker's results pipe, and its pid
     try:
         for _ in range(min(jobs, len(chunks))):
-            reader, writer = Pipe(duplex=False)
-            # Ctrl+C waits until the new process is on the list the clean-up below kills.
-            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-            pid = os.fork()
-            if pid == 0:  # the worker: it must never return into the caller's code
-                try:
-                    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it
-                    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-                    for other in [reader, *children]:
-                        other.close()
-                    _work(job, before_chunk, chunks, todo, writer, parent)
-                finally:
-                    os._exit(1)
-            children[reader] = pid
-            writer.close()
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            _fork(children, lambda results: _work(job, before_chunk, chunks, todo, results,
+                                                  parent))
         while children:
             for reader in wait(list(children)):
                 try:
@@ -87,9 +73,30 @@ def parallel(job: Callable, items: Sequence, jobs: int, chunk: int = CHUNK,
             reader.close()
 
 
+def _fork(children: dict[Connection, int], life: Callable[[Connection], None]) -> None:
+    """Start a worker that lives `life(its results pipe)`, and add it to `children`."""
+    reader, writer = Pipe(duplex=False)
+    # Ctrl+C waits until the new process is on the list that the caller's clean-up kills.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    pid = os.fork()
+    if pid == 0:  # the worker: it must never return into the caller's code
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            for other in [reader, *children]:
+                other.close()
+            life(writer)
+        finally:
+            os._exit(1)
+    children[reader] = pid
+    writer.close()
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
 def _work(job: Callable, before_chunk: Callable | None, chunks: list, todo: int,
           results: Connection, parent: int) -> None:
-    """A worker's life: chunks until there are none left, each one's results one message."""
+    """A worker's life: chunks until there are none left, each one's results one message.
+    `parent` is the pid the parent had before forking: a worker orphaned early still knows."""
     try:
         try:  # Linux: the kernel kills this process when its parent dies
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
