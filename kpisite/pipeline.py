@@ -94,11 +94,11 @@ def load_site(project: Project) -> tuple[model.Site | None, list[Problem]]:
 
 @contextmanager
 def collection_paused() -> Iterator[Callable[[], None]]:
-    """For a build or a check: no garbage collection while the files' results arrive. They are
-    plain data, kept to the end, that the collector would walk again and again to find nothing
-    (0.15 s at 10,000 files); the work on the files makes no cycles either, when few files run
-    in this process. `settled()`, called once the results are in, freezes them (leaves them
-    out of collections) and lets collection resume. Afterwards the collector is as it was."""
+    """No garbage collection while a build's or check's results arrive: plain data, kept to the
+    end, that the collector would walk again and again for nothing (0.15 s at 10,000 files).
+    (Few files are worked on in this process meanwhile; that work makes no cycles either.)
+    `settled()`, once the results are in, freezes them, out of later collections, and lets
+    collection resume. At the end the collector is as it was found."""
     enabled, frozen = gc.isenabled(), gc.get_freeze_count()
 
     def settled() -> None:
