@@ -70,14 +70,27 @@ def reported(value, unit: str = "", missing: str = "ยังไม่ราย�
     return escape(model.with_unit(model.fmt(value), unit))
 
 
+class _Environment(Environment):
+    """Jinja's Environment, but a template's globals are a plain dict, taken when it loads.
+
+    Jinja gives each template a ChainMap over the environment's globals and copies it into a
+    dict on every render, key by key in Python: a tenth of rendering an indicator's pages.
+    So a global must be set before the templates that use it load (Renderer does), as
+    Jinja's documentation advises anyway.
+    """
+
+    def make_globals(self, d):
+        return {**self.globals, **(d or {})}
+
+
 def environment() -> Environment:
     """Jinja with autoescape on, undefined names an error, and the templates/ folder.
 
     Templates are not re-checked on disk for each page (that was 30 stat calls an indicator);
     the preview server makes a new Renderer when a template changes.
     """
-    return Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, auto_reload=False,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return _Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, auto_reload=False,
+                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
 def error_page(problems: list) -> str:
