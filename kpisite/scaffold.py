@@ -16,7 +16,7 @@ import yaml
 from . import thai, urls
 from .diagnostics import UsageError
 from .load import parse_yaml
-from .quickyaml import PLAIN  # text that reads back as itself unquoted
+from .quickyaml import plain  # text that reads back as itself unquoted
 from .model import LOWER_UNITS, TYPES
 from .validate import schema
 
@@ -34,7 +34,7 @@ def scalar(value: Any) -> str:
     if isinstance(value, (int, Decimal)):
         return str(value)
     text = str(value)
-    if PLAIN.fullmatch(text) and not text[0].isdigit() and text.lower() not in (
+    if plain(text) and not text[0].isdigit() and text.lower() not in (
             "null", "true", "false", "~"):
         return text
     try:
