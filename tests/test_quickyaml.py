@@ -72,6 +72,14 @@ def test_what_the_reader_leaves_to_libyaml():
         assert quick(text) is None, text
 
 
+def test_blocks_end_where_libyaml_ends_them():
+    # a `|` block needs lines indented deeper than its key; a line indented less ends it
+    for text in ["a:\n  - e: |\n    d: x\n", "a:\n  - e: |\n     x\n    d: 1\n",
+                 "a: |\n   x\n  y\n", "a:\n  b: |\n    x\n   y\n", "- e: |\n  x\n",
+                 "a:\n- b: |\n   x\n  c: 1\n", "a: |\n  x\n\n  y\nb: 1\n"]:
+        differs_only_where_libyaml_refuses(text)
+
+
 def test_values_typed_as_libyaml_types_them():
     text = ("year: 2564\ncode: 0700\nscore: 95.0000\nflag: true\nno: no\nempty:\nnull_: ~\n"
             "date: 2564-10-01\nneg: -5\nlist: [95, 100]\nnone: []\nq: \"5042\"\ns: 'x # y'\n"
