@@ -9,9 +9,11 @@ import os
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
-from kpisite import cli
+from kpisite import cli, validate
 
 CASES = Path(__file__).parent / "invalid"
 
@@ -43,3 +45,22 @@ def test_case_gives_expected_messages(case, tmp_path, capsys):
 def test_base_is_valid(tmp_path, capsys):
     status, err = run_check(make_case(CASES / "_base", tmp_path), capsys=capsys)
     assert status == 0 and err == ""
+
+
+def test_quick_schema_check_refuses_what_the_full_check_refuses():
+    # The quick check is the gate: a file it passes is never checked again. It is compiled
+    # with the schema's $refs put in place, so values behind a $ref must still be refused,
+    # however deep (a strategy node's children are nodes).
+    indicator = yaml.safe_load((CASES / "_base/indicators/valid.yaml").read_text("utf-8"))
+    bad_indicators = [{"target": "ร้อยละ 80"}, {"achieved": 10**16}, {"summary": 5},
+                      {"assessment": {"quarter": 2, "score": "ดี"}},
+                      {"quarters": [{"quarter": 1, "result": "x"}]},
+                      {"quarters": [{"quarter": 1, "report": ["a"]}]}]
+    child = {"number": "1.1", "children": [{"number": "1.1.1", "name": 5}]}
+    cases = [("indicator", indicator | bad) for bad in bad_indicators]
+    cases.append(("strategy", {"nodes": [{"number": "1", "children": [child]}]}))
+    for kind, data in cases:
+        assert list(jsonschema.Draft7Validator(validate.schema(kind)).iter_errors(data)), data
+        with pytest.raises(validate.fastjsonschema.JsonSchemaException):
+            validate._quick(kind)(data)
+    validate._quick("indicator")(indicator)  # and the valid file passes
