@@ -28,8 +28,10 @@ def agency_json(code: str) -> str:
 
 def _quarter(n: int, attr: str):
     def get(ind: Indicator, site: Site):
-        q = next((q for q in ind.quarters if q.number == n), None)
-        if q is None:
+        for q in ind.quarters:  # a loop, not next(generator): 16 columns an indicator
+            if q.number == n:
+                break
+        else:
             return None
         if attr == "points":
             return q.pair[0] if q.pair else None
