@@ -68,23 +68,20 @@ class _Reader:
 
     def mapping(self, indent: int) -> dict:
         data: dict = {}
-        lines, at = self.lines, self.at
-        while at < len(lines):
-            spaces, dash, key, bar, block, rest = lines[at]
+        lines = self.lines
+        while self.at < len(lines):
+            spaces, dash, key, bar, block, rest = lines[self.at]
             if len(spaces) < indent:
                 break
             if len(spaces) > indent or dash or not key or key in data:  # libyaml reports duplicates
                 raise _GiveUp
-            at += 1
+            self.at += 1
             if bar:
                 data[key] = _literal(block, indent)
             elif not rest or rest[0] == "#":
-                self.at = at
                 data[key] = self._nested(indent)
-                at = self.at
             else:
                 data[key] = self._inline(rest)
-        self.at = at
         return data
 
     def sequence(self, indent: int) -> list:
