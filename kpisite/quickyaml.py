@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 # Characters that libyaml reads differently (tabs, CR, NEL and other line breaks, BOM) or
 # refuses (control characters, non-characters): any of them and libyaml reads the file.
-_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 # Each line that is not blank or a comment: its indentation, a dash ("- "), a key, then either
 # "|" and the block below it (the lines indented deeper, and blank ones) or the rest of the line.
 _LINE = re.compile(r"^( *)(?=[^ #\n])(-(?: +|$))?(?:([A-Za-z_][A-Za-z0-9_]{0,63}):(?: +|$))?"
@@ -31,6 +31,7 @@ _FLOW = re.compile(r"\[([-+.0-9A-Za-z_ ,]*)\]" + _END)
 def plain(text: str) -> bool:
     """Whether `text`, unquoted, reads as itself: no indicator first (but a dash then no space
     is plain: "-5", "-x"), no ": " or " #" inside, not ending in ":" or a space, one line.
+    Only for text without UNSAFE characters (read() has looked for them in the whole file).
     scaffold.py writes text unquoted when it is plain. (String tests: the same rule as a
     regex look-ahead cost 1 µs for each long Thai value.)"""
     if not text or text[0].isspace() or text[-1].isspace() or text[-1] == ":":
@@ -51,7 +52,7 @@ def read(text: str, plain_value: Callable[[str], Any]) -> dict | None:
 
     `plain_value` types unquoted scalars (load.plain_value), as it does libyaml's.
     """
-    if not text.endswith("\n") or _UNSAFE.search(text):
+    if not text.endswith("\n") or UNSAFE.search(text):
         return None
     try:
         data = _Reader(_LINE.findall(text), plain_value).mapping(0)
@@ -143,13 +144,13 @@ def _literal(block: str, indent: int) -> str:
     margin = len(lines[0]) - len(text) if lines else 0
     if not text or margin <= indent:
         raise _GiveUp  # empty, or starting with a blank line: rare, left to libyaml
-    while not lines[-1].strip(" "):  # trailing blank lines are not part of it
-        lines.pop()
     prefix = " " * margin
     for line in lines:  # rare cases, left to libyaml:
         if line.strip(" "):
             if not line.startswith(prefix):
                 raise _GiveUp  # a line indented less, which ends the block
         elif len(line) > margin:
-            raise _GiveUp  # spaces beyond the margin on a blank line, which are content
+            raise _GiveUp  # spaces beyond the margin on a blank line (trailing ones too): content
+    while not lines[-1].strip(" "):  # trailing blank lines are not part of it
+        lines.pop()
     return "\n".join([line[margin:] for line in lines]) + "\n"
