@@ -11,22 +11,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import thai, urls
 from .diagnostics import UsageError
-from .load import parse_yaml
-from .quickyaml import plain  # text that reads back as itself unquoted
+from .load import plain_value
+from .quickyaml import UNSAFE, plain  # plain: text that reads back as itself unquoted
 from .model import LOWER_UNITS, TYPES
 from .validate import schema
 
 SCHEMA_LINE = "# yaml-language-server: $schema={}schema/indicator.schema.json"
 EMPTY_QUARTERS = [{"quarter": n} for n in (1, 2, 3, 4)]
 _NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
+_FLOW_INDICATORS = frozenset(",[]{}")
 
 
-def scalar(value: Any) -> str:
-    """A YAML scalar that the content loader reads back as exactly `value`."""
+def scalar(value: Any, in_list: bool = False) -> str:
+    """A YAML scalar that the content loader reads back as exactly `value`; `in_list`: an item
+    of a `[a, b]` list, where commas and brackets end a plain scalar."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -34,15 +34,12 @@ def scalar(value: Any) -> str:
     if isinstance(value, (int, Decimal)):
         return str(value)
     text = str(value)
-    if plain(text) and not text[0].isdigit() and text.lower() not in (
-            "null", "true", "false", "~"):
+    if (plain(text) and not UNSAFE.search(text) and plain_value(text) is text
+            and not (in_list and _FLOW_INDICATORS.intersection(text))):
         return text
-    try:
-        if text and parse_yaml(f"k: {text}") == {"k": text}:
-            return text
-    except (yaml.YAMLError, ValueError):  # ValueError: what the content loader refuses
-        pass
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+    # A JSON string is a YAML double-quoted scalar; YAML reads some characters that JSON leaves
+    # as they are (U+2028, NEL) differently, or refuses them (C1 controls): escape those too.
+    return UNSAFE.sub(lambda m: "\\u%04x" % ord(m[0]), json.dumps(text, ensure_ascii=False))
 
 
 def block(value: str | None, indent: int) -> str:
@@ -63,7 +60,7 @@ def indicator_text(d: dict, comments: list[str] = (), depth: int = 3) -> str:
         put(key, scalar(d.get(key)))
     put("type", scalar(d.get("type")) + "  # " + ", ".join(f"{k} = {v}" for k, v in TYPES.items()))
     put("result_level", scalar(d.get("result_level")) + "  # output = ผลผลิต, outcome = ผลลัพธ์")
-    put("tags", "[" + ", ".join(scalar(t) for t in d.get("tags") or []) + "]")
+    put("tags", "[" + ", ".join(scalar(t, in_list=True) for t in d.get("tags") or []) + "]")
     put("evaluation_dimension", scalar(d.get("evaluation_dimension")))
     put("unit", scalar(d.get("unit")))
     put("direction", scalar(d.get("direction")) + "  # higher = ยิ่งมากยิ่งดี, lower = ยิ่งน้อยยิ่งดี")
@@ -81,7 +78,7 @@ def indicator_text(d: dict, comments: list[str] = (), depth: int = 3) -> str:
                 f"  - quarter: {q['quarter']}",
                 f"    result: {scalar(q.get('result'))}".rstrip(),
                 f"    score: {scalar(q.get('score'))}".rstrip(),
-                ("    pair: [" + ", ".join(map(scalar, q["pair"])) + "]") if q.get("pair")
+                ("    pair: [" + ", ".join(scalar(v, in_list=True) for v in q["pair"]) + "]") if q.get("pair")
                 else "    pair:",
                 f"    report: {block(q.get('report'), 6)}".rstrip()]
     for key in ("summary", "definition", "calculation"):

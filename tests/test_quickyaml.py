@@ -159,6 +159,20 @@ def test_plain_text_reads_as_itself(text):
         assert (node.value, node.style) == (text, None), text
 
 
+@settings(max_examples=1500, deadline=None)
+@given(st.text(max_size=12) | st.text(alphabet="-+.,:#[]{}'\" 0ก~\x85\x9f\u2028\ufeff", max_size=6))
+@examples("-1", "+1", ".5", "0700", "true", "null",
+          "a, b", "a]b", "a\u2028b", "a\x85b", "\x80")
+def test_scaffold_writes_any_text_so_it_reads_back_the_same(text):
+    # a name, a list item and a tag (inside [a, b]) from the old system come back as they were
+    fields = {"fiscal_year": 2568, "agency": "0700", "code": "0700-0001", "name": text,
+              "evidence": [text], "tags": [text, text]}
+    written = indicator_text(fields)
+    read = parse_with_libyaml(written)
+    assert (read["name"], read["evidence"], read["tags"]) == (text, [text], [text, text]), written
+    assert quick(written) in (None, read)
+
+
 def test_scaffold_writes_unquoted_only_what_reads_as_itself():
     # scaffold decides quoting with the reader's own idea of a plain scalar
     assert scaffold.scalar("สำนักงานเขต: บางรัก") == '"สำนักงานเขต: บางรัก"'
