@@ -122,6 +122,7 @@ class Worker:
                  history: history_mod.History | None = None):
         self.project, self.site, self.renderer, self.out = project, site, renderer, out
         self.history = history or history_mod.History(False)
+        validate.quick_check("indicator")  # compiled before workers fork, as the templates are
 
     def process(self, path: Path) -> FileResult:
         source, problems = read_source(path, self.project.root)

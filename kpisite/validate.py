@@ -37,7 +37,7 @@ def schema(kind: str) -> dict:
 
 
 @cache
-def _quick(kind: str):
+def quick_check(kind: str):
     """A compiled yes/no check (fastjsonschema): ten times faster than listing errors.
 
     It is compiled with each "$ref" replaced by what it names: for a $ref, fastjsonschema
@@ -72,7 +72,7 @@ def _validator(kind: str) -> jsonschema.Draft7Validator:
 def check_schema(source: Source, kind: str) -> list[Problem]:
     """Problems of `source` against schema/<kind>.schema.json."""
     try:
-        _quick(kind)(source.data)
+        quick_check(kind)(source.data)
         return []  # the common case
     except fastjsonschema.JsonSchemaException as quick_error:
         found = [problem for error in _validator(kind).iter_errors(source.data)

@@ -62,5 +62,5 @@ def test_quick_schema_check_refuses_what_the_full_check_refuses():
     for kind, data in cases:
         assert list(jsonschema.Draft7Validator(validate.schema(kind)).iter_errors(data)), data
         with pytest.raises(validate.fastjsonschema.JsonSchemaException):
-            validate._quick(kind)(data)
-    validate._quick("indicator")(indicator)  # and the valid file passes
+            validate.quick_check(kind)(data)
+    validate.quick_check("indicator")(indicator)  # and the valid file passes
