@@ -42,6 +42,11 @@ def scalar(value: Any, in_list: bool = False) -> str:
     return UNSAFE.sub(lambda m: "\\u%04x" % ord(m[0]), json.dumps(text, ensure_ascii=False))
 
 
+def flow_list(values: list) -> str:
+    """A list on one line: [a, b]."""
+    return "[" + ", ".join(scalar(value, in_list=True) for value in values) + "]"
+
+
 def block(value: str | None, indent: int) -> str:
     """A Markdown field as a literal block (`|`), or empty."""
     if not value:
@@ -60,7 +65,7 @@ def indicator_text(d: dict, comments: list[str] = (), depth: int = 3) -> str:
         put(key, scalar(d.get(key)))
     put("type", scalar(d.get("type")) + "  # " + ", ".join(f"{k} = {v}" for k, v in TYPES.items()))
     put("result_level", scalar(d.get("result_level")) + "  # output = ผลผลิต, outcome = ผลลัพธ์")
-    put("tags", "[" + ", ".join(scalar(t, in_list=True) for t in d.get("tags") or []) + "]")
+    put("tags", flow_list(d.get("tags") or []))
     put("evaluation_dimension", scalar(d.get("evaluation_dimension")))
     put("unit", scalar(d.get("unit")))
     put("direction", scalar(d.get("direction")) + "  # higher = ยิ่งมากยิ่งดี, lower = ยิ่งน้อยยิ่งดี")
@@ -78,7 +83,7 @@ def indicator_text(d: dict, comments: list[str] = (), depth: int = 3) -> str:
                 f"  - quarter: {q['quarter']}",
                 f"    result: {scalar(q.get('result'))}".rstrip(),
                 f"    score: {scalar(q.get('score'))}".rstrip(),
-                ("    pair: [" + ", ".join(scalar(v, in_list=True) for v in q["pair"]) + "]") if q.get("pair")
+                ("    pair: " + flow_list(q["pair"])) if q.get("pair")
                 else "    pair:",
                 f"    report: {block(q.get('report'), 6)}".rstrip()]
     for key in ("summary", "definition", "calculation"):
