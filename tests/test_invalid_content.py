@@ -9,6 +9,7 @@ import os
 import shutil
 from pathlib import Path
 
+import fastjsonschema
 import jsonschema
 import pytest
 import yaml
@@ -61,6 +62,6 @@ def test_quick_schema_check_refuses_what_the_full_check_refuses():
     cases.append(("strategy", {"nodes": [{"number": "1", "children": [child]}]}))
     for kind, data in cases:
         assert list(jsonschema.Draft7Validator(validate.schema(kind)).iter_errors(data)), data
-        with pytest.raises(validate.fastjsonschema.JsonSchemaException):
+        with pytest.raises(fastjsonschema.JsonSchemaException):
             validate.quick_check(kind)(data)
     validate.quick_check("indicator")(indicator)  # and the valid file passes
