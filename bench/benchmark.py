@@ -115,9 +115,9 @@ def serve_rebuilds(content: Path, out: Path, edits: int = 5) -> list[float]:
         text = target.read_text(encoding="utf-8")
         target.write_text(text.replace("result: ", "result: 1", 1), encoding="utf-8")
         while time.time() < deadline:
-            done = [ln for ln in lines[seen:] if "(rebuilt)" in ln]
+            done = [ln for ln in lines[seen:] if "rebuilt" in ln]
             if done:
-                times.append(float(re.search(r"ใน (\d+) ms", done[0]).group(1)))
+                times.append(float(re.search(r"(\d+) ms", done[0]).group(1)))
                 break
             time.sleep(0.05)
         time.sleep(1.0)

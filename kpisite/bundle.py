@@ -7,6 +7,7 @@ import os
 import zipfile
 from pathlib import Path
 
+from .i18n import _
 from .write import STATE, OutputError
 
 FOLDER = "kpi-site"
@@ -23,7 +24,8 @@ def _timestamp() -> tuple:
 def write_zip(site: Path, target: Path) -> int:
     """Zip `site` (kpisite's own state left out) into `target`; returns the number of files."""
     if target.exists() and not zipfile.is_zipfile(target):
-        raise OutputError(f"{target} มีอยู่แล้วและไม่ใช่ไฟล์ zip: ไม่เขียนทับ (refusing to overwrite)")
+        raise OutputError(_("%(target)s exists and is not a zip file: it is not overwritten",
+                            target=str(target)))
     files = sorted(p for p in site.rglob("*") if p.is_file()
                    and STATE not in p.relative_to(site).parts)
     when = _timestamp()

@@ -8,12 +8,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from . import urls
+from . import pages
+from .i18n import Message, _
 from .model import STATUSES, Agency, Indicator, Site, StrategyNode, year_sort_key
 
 
-def year_label(key: str) -> str:
-    return "ไม่ระบุปีงบประมาณ" if key == urls.NO_YEAR else f"ปีงบประมาณ {key}"
+def year_label(key: str) -> Message:
+    return _("No fiscal year stated") if key == pages.NO_YEAR else _("Fiscal year %(year)s",
+                                                                    year=key)
 
 
 @dataclass

@@ -20,7 +20,7 @@ MISSING = 24  # height of the dashed outline that stands for a quarter not repor
 class Bar:
     quarter: int
     reported: bool
-    label: str  # the value, or "ยังไม่รายงาน"
+    label: str  # the value, or the words for "not reported"
     box: Markup  # x, y, width, height of the bar (or of the outline when not reported)
     value_at: Markup  # x, y of the value's text: above the bar, clear of the target line
     axis_at: Markup  # x, y of the quarter's name under the axis
@@ -41,8 +41,9 @@ _POINT = 'x="%.1f" y="%.1f"'
 _LINE = 'x1="0.0" x2="%.1f" y1="%.1f" y2="%.1f"'
 
 
-def quarter_chart(ind: Indicator) -> Chart | None:
-    """The chart of an indicator's quarters, or None when there is nothing to draw."""
+def quarter_chart(ind: Indicator, not_reported: str) -> Chart | None:
+    """The chart of an indicator's quarters, or None when there is nothing to draw;
+    `not_reported` labels a quarter without a result."""
     if not ind.quarters:
         return None
     values = [q.result for q in ind.quarters if q.result is not None]
@@ -70,7 +71,7 @@ def quarter_chart(ind: Indicator) -> Chart | None:
     for q in ind.quarters:
         x, width = LEFT + slot * (q.number - 1) + slot * 0.2, slot * 0.6
         if q.result is None:
-            top, height, label = zero - MISSING, MISSING, "ยังไม่รายงาน"
+            top, height, label = zero - MISSING, MISSING, not_reported
         else:
             top = y_of(max(q.result, 0))
             height, label = max(y_of(min(q.result, 0)) - top, 1), fmt(q.result)

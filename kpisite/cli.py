@@ -10,9 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from . import THEME, history, pipeline, scaffold
+from . import THEME, gather, history, publish, scaffold
 from .bundle import FOLDER, write_zip
 from .diagnostics import ContentError, UsageError, errors, report
+from .i18n import _, bilingual
 from .write import check_output_dir
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -25,8 +26,8 @@ def _default_content() -> Path:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kpisite", description="Publish performance indicators "
-                                "as a static website (เผยแพร่ตัวชี้วัดเป็นเว็บไซต์)")
+    p = argparse.ArgumentParser(prog="kpisite", description=bilingual(_(
+        "Publish performance indicators as a static website")))
     sub = p.add_subparsers(dest="command")
 
     def content_options(sp, out=True):
@@ -76,91 +77,101 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv = ["build", *argv]  # `python build.py` alone builds
     args = parser().parse_args(argv)
-    command = args.command
     content = args.content or _default_content()
-    if command != "import" and not content.is_dir():
-        print(f"kpisite: ไม่พบโฟลเดอร์เนื้อหา {content} (content folder not found)", file=sys.stderr)
+    if args.command != "import" and not content.is_dir():
+        print("kpisite: " + bilingual(_("content folder not found: %(folder)s",
+                                        folder=str(content))), file=sys.stderr)
         return EXIT_USAGE
-    project = pipeline.Project(content)
+    project = gather.Project(content)
     try:
-        if command in ("build", "check", "bundle"):
-            return _build_or_check(command, project, args)
-        if command == "serve":
-            from .serve import serve  # livereload (tornado) is loaded only for the preview
-
-            out = _out(project, args)
-            check_output_dir(out, *pipeline.protected(project))
-            out.mkdir(parents=True, exist_ok=True)
-            try:
-                serve(pipeline.Builder(project, out, args.strict), args.host, args.port, args.open)
-            except KeyboardInterrupt:
-                pass
-            return EXIT_OK
-        if command == "diff":
-            try:
-                print(history.diff_markdown(project.root, project.indicators, args.base, args.head),
-                      end="")
-            except (OSError, subprocess.CalledProcessError) as exc:
-                detail = getattr(exc, "stderr", b"") or b""
-                print(f"kpisite: git diff ไม่สำเร็จ (failed): {detail.decode(errors='replace').strip() or exc}",
-                      file=sys.stderr)
-                return EXIT_USAGE
-            return EXIT_OK
-        if command == "new":
-            return _new(project, args)
-        if command == "import":
-            written = scaffold.import_old_system(args.facts, content, args.overwrite)
-            for path in written:
-                print(f"เขียน (wrote) {path}")
-            return EXIT_OK
+        return COMMAND_RUNNERS[args.command](project, args)
     except UsageError as exc:
         print(f"kpisite: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_USAGE
 
 
-def _out(project: pipeline.Project, args) -> Path:
+def _serve(project: gather.Project, args) -> int:
+    from .incremental import Preview
+    from .serve import serve  # livereload (tornado) is loaded only for the preview
+
+    out = _out(project, args)
+    check_output_dir(out, *publish.protected(project))
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        serve(Preview(project, out, args.strict), args.host, args.port, args.open)
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+def _diff(project: gather.Project, args) -> int:
+    try:
+        print(history.diff_markdown(project.root, project.indicators, args.base, args.head),
+              end="")
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", b"") or b""
+        print("kpisite: " + bilingual(_("git diff failed: %(detail)s", detail=detail.decode(
+            errors="replace").strip() or str(exc))), file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def _import(project: gather.Project, args) -> int:
+    for path in scaffold.import_old_system(args.facts, project.content, args.overwrite):
+        print(bilingual(_("wrote %(path)s", path=str(path))))
+    return EXIT_OK
+
+
+def _out(project: gather.Project, args) -> Path:
     """The output folder: --out, or site/ beside the content folder."""
     return args.out or project.content.resolve().parent / "site"
 
 
-def _build_or_check(command: str, project: pipeline.Project, args) -> int:
+def _build_or_check(project: gather.Project, args) -> int:
     start = time.perf_counter()
     try:
-        if command == "check":
-            problems = pipeline.check(project, args.strict)
+        if args.command == "check":
+            problems = gather.check(project, args.strict).problems
         else:
             out = _out(project, args)
-            problems = pipeline.build(project, out, args.strict)
+            problems = publish.build(project, out, args.strict).problems
     except ContentError as exc:
         print(report(exc.problems, args.format), file=sys.stderr)
-        print("ไม่ได้สร้างเว็บไซต์: แก้ข้อผิดพลาดข้างบนก่อน (build stopped; nothing was written)",
-              file=sys.stderr)
+        print(bilingual(_("the site was not built: fix the errors above first (nothing was "
+                          "written)")), file=sys.stderr)
         return EXIT_CONTENT
     if problems:
         print(report(problems, args.format), file=sys.stderr)
     if errors(problems):
         return EXIT_CONTENT
-    took = time.perf_counter() - start
-    if command == "bundle":
+    took = f"{time.perf_counter() - start:.1f}"
+    if args.command == "bundle":
         target = args.output or out.with_suffix(".zip")
         count = write_zip(out, target)
-        print(f"เขียน (wrote) {target}: {count} ไฟล์ ในโฟลเดอร์ {FOLDER}/ แตกไฟล์แล้วเปิด {FOLDER}/index.html")
-    elif command == "build":
-        print(f"สร้างเว็บไซต์แล้วที่ (built) {out} ใน {took:.1f} วินาที")
+        print(bilingual(_("wrote %(target)s: %(count)s files in the folder %(folder)s/; unpack "
+                          "it and open %(folder)s/index.html", target=str(target), count=count,
+                          folder=FOLDER)))
+    elif args.command == "build":
+        print(bilingual(_("built %(out)s in %(seconds)s seconds", out=str(out), seconds=took)))
     else:
-        print(f"ตรวจแล้ว ไม่พบข้อผิดพลาด (no errors) ใน {took:.1f} วินาที")
+        print(bilingual(_("checked: no errors, in %(seconds)s seconds", seconds=took)))
     return EXIT_OK
 
 
-def _new(project: pipeline.Project, args) -> int:
+def _new(project: gather.Project, args) -> int:
     fields = {"fiscal_year": args.year, "agency": args.agency, "code": args.code,
               "name": args.name, "type": "strategic", "quarters": scaffold.EMPTY_QUARTERS}
     target = scaffold.file_path(project.content, args.year, args.code)
     if target.exists():
-        print(f"kpisite: มีไฟล์ {target} อยู่แล้ว (file exists)", file=sys.stderr)
+        print("kpisite: " + bilingual(_("the file %(path)s exists already", path=str(target))),
+              file=sys.stderr)
         return EXIT_USAGE
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(scaffold.indicator_text(fields), encoding="utf-8")
-    print(f"สร้างไฟล์ (created) {target}: เติมข้อมูลแล้วรัน python build.py check")
+    print(bilingual(_("created %(path)s: fill it in, then run python build.py check",
+                      path=str(target))))
     return EXIT_OK
+
+
+COMMAND_RUNNERS = {"build": _build_or_check, "check": _build_or_check, "bundle": _build_or_check,
+                   "serve": _serve, "diff": _diff, "new": _new, "import": _import}

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from .i18n import _, bilingual
+
 ERROR, WARNING = "error", "warning"
 
 
@@ -20,7 +22,7 @@ class Problem:
     def plain(self) -> str:
         """`path:line: field: message` (the form editors and their tools understand)."""
         where = f"{self.path}:{self.line}" if self.line else self.path
-        tag = "" if self.severity == ERROR else "คำเตือน (warning): "
+        tag = "" if self.severity == ERROR else bilingual(_("warning")) + ": "
         field = f"{self.field}: " if self.field else ""
         return f"{where}: {tag}{field}{self.message}"
 
@@ -71,8 +73,8 @@ def report(problems: Iterable[Problem], fmt: str = "plain") -> str:
     n_err = len(errors(problems))
     n_warn = len(problems) - n_err
     if problems and fmt == "plain":
-        lines.append(f"พบข้อผิดพลาด {n_err} รายการ คำเตือน {n_warn} รายการ "
-                     f"({n_err} error(s), {n_warn} warning(s))")
+        lines.append(bilingual(_("%(errors)s error(s), %(warnings)s warning(s)", errors=n_err,
+                                 warnings=n_warn)))
     return "\n".join(lines)
 
 

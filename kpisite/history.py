@@ -13,13 +13,16 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import yaml
 
+from . import fields
+from .i18n import N_, Message, standard, _
 from .load import parse_yaml
 from .model import fmt
 from .thai import BANGKOK
+
 RECENT = 30  # changes listed on the home page and in the feed
 
 
@@ -49,7 +52,7 @@ class History:
     available: bool
     changes: list[Change] = field(default_factory=list)
     by_path: dict[str, list[Change]] = field(default_factory=dict)
-    note: str = ""
+    note: Message | None = None  # why there is no history
 
     def of(self, path: str) -> list[Change]:
         """The published changes of one file, newest first."""
@@ -70,46 +73,114 @@ def _git(root: Path, *args: str, input: bytes | None = None) -> bytes:
                           check=True).stdout
 
 
-def facts(text: str | None) -> dict[str, str]:
-    """The key facts of one version of an indicator file, labelled in Thai."""
+UNREADABLE = "unreadable"  # the value of the fact "file" for a version that is not valid YAML
+MISSING = None  # compare(): a fact one version has and the other lacks (shown as "none")
+EMPTY = ""  # a fact left empty in the file
+
+
+def facts(text: str | None) -> dict[str, Any]:
+    """The key facts (fields.HISTORY) of one version of an indicator file, by field path:
+    "target", "quarters.3.result", "rubric.5". Values are language-neutral: numbers as
+    recorded (fmt), EMPTY, True/False, or a tuple for facts made of parts."""
     if text is None:
         return {}
     try:
         data = parse_yaml(text)
     except (yaml.YAMLError, ValueError, RecursionError):
-        return {"ไฟล์": "อ่านไม่ได้ (YAML ไม่ถูกต้อง)"}
+        return {"file": UNREADABLE}
     if not isinstance(data, dict):
         return {}
-    show = lambda v: "(ว่าง)" if v in (None, "") else (fmt(v) if not isinstance(v, str) else v)  # noqa
-    text = lambda v: "(ว่าง)" if v in (None, "") else str(v)  # noqa: E731 (codes, years: no 1,000s)
-    out = {"รหัส": text(data.get("code")), "ปีงบประมาณ": text(data.get("fiscal_year")),
-           "ชื่อ": show(data.get("name")), "ค่าเป้าหมาย": show(data.get("target")),
-           "ผลงานที่ทำได้": show(data.get("achieved")), "หน่วย": show(data.get("unit")),
-           "ทิศทาง": show(data.get("direction")),
-           "เผยแพร่": "ไม่" if data.get("published") is False else "ใช่"}
-    assessment = data.get("assessment")
-    if isinstance(assessment, dict):
-        out["ผลการตรวจประเมินของ สยป."] = (f"ไตรมาสที่ {show(assessment.get('quarter'))}: "
-                                         f"{show(assessment.get('score'))}")
-    for q in data.get("quarters") or []:
-        if isinstance(q, dict) and isinstance(q.get("quarter"), int):
-            n = q["quarter"]
-            out[f"ผลงานไตรมาสที่ {n}"] = show(q.get("result"))
-            out[f"ผลประเมินไตรมาสที่ {n}"] = show(q.get("score"))
-            pair = q.get("pair")
-            if isinstance(pair, list) and len(pair) == 2:
-                out[f"คะแนน 2.1 / 2.2 ไตรมาสที่ {n}"] = f"{show(pair[0])} / {show(pair[1])}"
-    for r in data.get("rubric") or []:
-        if isinstance(r, dict) and "level" in r:
-            out[f"เกณฑ์ระดับ {r['level']}"] = f"{show(r.get('description'))} (ร้อยละ {show(r.get('weight'))})"
+    out: dict[str, Any] = {}
+    for f in fields.HISTORY:
+        value = data.get(f.name)
+        if f.kind == "bool":
+            out[f.name] = value is not False
+        elif f.kind == "object":
+            if isinstance(value, dict):
+                out[f.name] = tuple(_show(value.get(p.name)) for p in f.parts)
+        elif f.kind == "rows":
+            out.update(_row_facts(f, value))
+        else:
+            out[f.name] = _show(value, as_text=f.kind in ("code", "year"))
     return out
 
 
-def compare(before: dict[str, str], after: dict[str, str]) -> tuple[tuple[str, str, str], ...]:
-    """(what, before, after) for each key fact that differs."""
+def _row_facts(f: fields.Field, rows: Any) -> dict[str, Any]:
+    """Facts of each row, named by the row's number (its first part: quarter, level)."""
+    out = {}
+    first, rest = f.parts[0], f.parts[1:]
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict) or not isinstance(row.get(first.name), int):
+            continue
+        n = row[first.name]
+        if any(p.history for p in rest):  # one fact per part (quarters)
+            for p in rest:
+                if p.history and p.kind == "pair":
+                    pair = row.get(p.name)
+                    if isinstance(pair, list) and len(pair) == 2:
+                        out[f"{f.name}.{n}.{p.name}"] = tuple(_show(v) for v in pair)
+                elif p.history:
+                    out[f"{f.name}.{n}.{p.name}"] = _show(row.get(p.name))
+        else:  # one fact for the whole row (a rubric level)
+            out[f"{f.name}.{n}"] = tuple(_show(row.get(p.name)) for p in rest)
+    return out
+
+
+def _show(value: Any, as_text: bool = False) -> Any:
+    """A value as the history shows it: numbers as recorded, codes and years as written."""
+    if value in (None, ""):
+        return EMPTY
+    if isinstance(value, str) or as_text:
+        return str(value)
+    return fmt(value) if not isinstance(value, bool) else value
+
+
+def compare(before: dict[str, Any], after: dict[str, Any]) -> tuple[tuple[str, Any, Any], ...]:
+    """(fact, before, after) for each key fact that differs (MISSING where a version lacks it)."""
     keys = list(dict.fromkeys([*before, *after]))
-    return tuple((k, before.get(k, "(ไม่มี)"), after.get(k, "(ไม่มี)"))
-                 for k in keys if before.get(k) != after.get(k))
+    return tuple((k, before.get(k, MISSING), after.get(k, MISSING))
+                 for k in keys if before.get(k, MISSING) != after.get(k, MISSING))
+
+
+# -- the facts in words -------------------------------------------------------------------------
+
+def fact_label(key: str, words) -> str:
+    """A fact's name for readers: 'ค่าเป้าหมาย', 'ผลงานไตรมาสที่ 3'."""
+    if key == "file":
+        return words(N_("File"))
+    name, _, rest = key.partition(".")
+    f = fields.BY_NAME[name]
+    n, _, part = rest.partition(".")
+    if part:
+        f = next(p for p in f.parts if p.name == part)
+    return words(f.history, n=n) if n else words(f.history)
+
+
+def fact_value(key: str, value: Any, words) -> str:
+    """A fact's value for readers."""
+    if value is MISSING:
+        return words(N_("(none)"))
+    if value == UNREADABLE and key == "file":
+        return words(N_("unreadable (invalid YAML)"))
+    if isinstance(value, bool):
+        return words(N_("yes")) if value else words(N_("no"))
+    shown = lambda v: v if v != EMPTY else words(N_("(empty)"))  # noqa: E731
+    if not isinstance(value, tuple):
+        return shown(value)
+    name = key.partition(".")[0]
+    if name == "assessment":
+        return words(N_("Q%(quarter)s: %(score)s"), quarter=shown(value[0]), score=shown(value[1]))
+    if name == "rubric":
+        return words(N_("%(description)s (%(weight)s percent)"), description=shown(value[0]),
+                     weight=shown(value[1]))
+    return " / ".join(shown(v) for v in value)  # a 2.1 / 2.2 pair
+
+
+def change_line(fact: tuple[str, Any, Any], words) -> str:
+    """'ผลงานไตรมาสที่ 3: 4.00 → 5.00'."""
+    key, before, after = fact
+    return f"{fact_label(key, words)}: {fact_value(key, before, words)} → " \
+           f"{fact_value(key, after, words)}"
 
 
 def _raw(tokens: list[str]) -> list[tuple[str, str, str]]:
@@ -145,8 +216,8 @@ def load(project_root: Path, folder: Path, cache: dict[str, dict] | None = None)
         log = _git(project_root, "log", "--no-renames", "--raw", "--no-abbrev", "-z",
                    "--format=%x1e%H%x1f%at%x1f%an%x1f%s", "--", str(folder.resolve()))
     except (OSError, subprocess.CalledProcessError):
-        return History(False, note="ไม่มีประวัติจาก git: เว็บไซต์นี้สร้างจากไฟล์ที่ไม่มีประวัติการแก้ไข "
-                                   "(no git history: built from files without it)")
+        return History(False, note=_("no git history: this site was built from files without "
+                                     "a history of their changes"))
     prefix = project_root.resolve().relative_to(top.resolve()).as_posix()
     commits = []
     for chunk in log.decode("utf-8", "replace").split("\x1e")[1:]:
@@ -158,7 +229,7 @@ def load(project_root: Path, folder: Path, cache: dict[str, dict] | None = None)
     for blob, text in read_blobs(project_root, sorted(wanted)).items():
         cache[blob] = facts(text)
     history = History(True)
-    draft = lambda blob: cache.get(blob, {}).get("เผยแพร่") == "ไม่"  # noqa: E731
+    draft = lambda blob: cache.get(blob, {}).get("published") is False  # noqa: E731
     for sha, stamp, author, message, files in commits:
         when = dt.datetime.fromtimestamp(stamp, dt.timezone.utc)
         for old, new, path in files:
@@ -175,15 +246,16 @@ def load(project_root: Path, folder: Path, cache: dict[str, dict] | None = None)
 
 def diff_markdown(project_root: Path, folder: Path, base: str, head: str = "HEAD") -> str:
     """What changed between two revisions, in indicator terms, as Markdown for a pull request."""
+    words = standard("th")
     raw = _git(project_root, "diff", "--raw", "--no-abbrev", "-z", "--no-renames", base, head,
                "--", str(folder.resolve())).decode("utf-8", "replace")
     entries = _raw(raw.split("\0"))
     texts = read_blobs(project_root, sorted({b for o, n, _ in entries for b in (o, n)
                                             if b != NULL_BLOB}))
     versions = {path: (facts(texts.get(old)), facts(texts.get(new))) for old, new, path in entries}
-    identity = lambda f: (f.get("รหัส"), f.get("ปีงบประมาณ"))  # noqa: E731
+    identity = lambda f: (f.get("code"), f.get("fiscal_year"))  # noqa: E731
     gone = {identity(before): path for path, (before, after) in versions.items() if not after}
-    added, removed, changed = [], [], []
+    added, changed = [], []
     for path, (before, after) in sorted(versions.items()):
         moved = not before and identity(after) in gone  # the same indicator in a new file
         if moved:
@@ -191,36 +263,45 @@ def diff_markdown(project_root: Path, folder: Path, base: str, head: str = "HEAD
             before = versions[moved_from][0]
             path = f"{moved_from} → {path}"
         elif not before:
-            added.append(f"- {_title(after, path)}: ค่าเป้าหมาย {after.get('ค่าเป้าหมาย', '-')}")
+            target = fact_value("target", after.get("target", MISSING), words)
+            added.append(words(N_("- %(title)s: target %(target)s"),
+                               title=_title(after, path, words), target=target))
             continue
         elif not after:
             continue  # listed below, unless it was moved
-        rows = compare(before, after)
-        lines = [f"#### {_title(after, path)}", ""]
-        if rows:
-            lines += ["| ข้อมูล | เดิม | ใหม่ |", "| --- | --- | --- |"]
-            lines += [f"| {_cell(w)} | {_cell(b)} | {_cell(a)} |" for w, b, a in rows]
-        else:
-            lines.append("ย้ายไฟล์ ตัวเลขหลักไม่เปลี่ยน" if moved else "แก้ไขข้อความ (ตัวเลขหลักไม่เปลี่ยน)")
-        changed.append("\n".join(lines))
-    removed = [f"- {_title(versions[path][0], path)}" for path in sorted(gone.values())]
-    out = [f"## การเปลี่ยนแปลงตัวชี้วัด ({base}...{head})", "",
-           f"เพิ่ม {len(added)} · ลบ {len(removed)} · แก้ไข {len(changed)}", ""]
+        changed.append(_changes_table(_title(after, path, words), compare(before, after), moved,
+                                      words))
+    removed = [f"- {_title(versions[path][0], path, words)}" for path in sorted(gone.values())]
+    out = [words(N_("## Changes to indicators (%(base)s...%(head)s)"), base=base, head=head), "",
+           words(N_("added %(added)s · removed %(removed)s · changed %(changed)s"),
+                 added=len(added), removed=len(removed), changed=len(changed)), ""]
     if not entries:
-        out.append("ไม่มีการเปลี่ยนแปลงไฟล์ตัวชี้วัด")
+        out.append(words(N_("No indicator file changed")))
     if added:
-        out += ["### เพิ่ม", *added, ""]
+        out += [words(N_("### Added")), *added, ""]
     if removed:
-        out += ["### ลบ", *removed, ""]
+        out += [words(N_("### Removed")), *removed, ""]
     if changed:
-        out += ["### แก้ไข", "", "\n\n".join(changed)]
+        out += [words(N_("### Changed")), "", "\n\n".join(changed)]
     return "\n".join(out).rstrip() + "\n"
 
 
-def _title(f: dict[str, str], path: str) -> str:
-    year = f.get("ปีงบประมาณ", "")
-    year = f", ปีงบประมาณ {year}" if year and year != "(ว่าง)" else ""
-    return f"**{_cell(f.get('รหัส', '?'))}** {_cell(f.get('ชื่อ', ''))} (`{path}`{year})"
+def _changes_table(title: str, rows: tuple, moved: bool, words) -> str:
+    lines = [f"#### {title}", ""]
+    if rows:
+        lines += [words(N_("| Fact | Before | After |")), "| --- | --- | --- |"]
+        lines += [f"| {_cell(fact_label(k, words))} | {_cell(fact_value(k, b, words))} | "
+                  f"{_cell(fact_value(k, a, words))} |" for k, b, a in rows]
+    else:
+        lines.append(words(N_("File moved; the key numbers did not change")) if moved
+                     else words(N_("Text edited (the key numbers did not change)")))
+    return "\n".join(lines)
+
+
+def _title(f: dict[str, Any], path: str, words) -> str:
+    year = f.get("fiscal_year", EMPTY)
+    year = words(N_(", fiscal year %(year)s"), year=year) if year != EMPTY else ""
+    return f"**{_cell(f.get('code') or '?')}** {_cell(f.get('name') or '')} (`{path}`{year})"
 
 
 def _cell(text: str) -> str:

@@ -20,6 +20,7 @@ import yaml
 
 from . import quickyaml
 from .diagnostics import Problem, field_name
+from .i18n import Message, _, bilingual
 
 MAX_BYTES = 1_000_000  # an indicator file is a few kB; anything this big is a mistake
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -67,8 +68,9 @@ def plain_value(value: str) -> Any:
 class RefusedYAML(ValueError):
     """YAML that parses but that content files do not allow (aliases, duplicate keys, tags)."""
 
-    def __init__(self, message: str, node):
-        super().__init__(message)
+    def __init__(self, message: Message, node):
+        super().__init__(message.msgid)
+        self.message = message
         self.line = node.start_mark.line + 1 if node is not None else None
 
 
@@ -91,8 +93,8 @@ def parse_with_libyaml(text: str) -> Any:
 
 def _convert(node, seen: set[int]) -> Any:
     if id(node) in seen:  # libyaml hands back the anchored node itself for an alias
-        raise RefusedYAML("ไม่รองรับ alias (*name) ในไฟล์เนื้อหา: เขียนค่าซ้ำแทน "
-                          "(YAML aliases are not allowed)", None)
+        raise RefusedYAML(_("YAML aliases (*name) are not allowed in content files: write the "
+                            "value again instead"), None)
     seen.add(id(node))
     tag = node.tag
     if isinstance(node, yaml.ScalarNode):
@@ -113,16 +115,16 @@ def _convert(node, seen: set[int]) -> Any:
         data: dict = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise RefusedYAML("ชื่อช่องต้องเป็นข้อความ (keys must be plain text)", key_node)
+                raise RefusedYAML(_("a field's name must be plain text"), key_node)
             key = key_node.value
             if key in data:
-                raise RefusedYAML(f"มีช่อง '{key}' ซ้ำสองครั้ง: ลบอันหนึ่งออก (duplicate key)",
-                                  key_node)
+                raise RefusedYAML(_("the field '%(key)s' is there twice: remove one",
+                                    key=key), key_node)
             data[key] = _convert(value_node, seen)
         return data
     elif isinstance(node, yaml.SequenceNode) and tag == _TAGS + "seq":
         return [_convert(item, seen) for item in node.value]
-    raise RefusedYAML(f"ไม่รองรับแท็ก {tag} (YAML tags are not allowed)", node)
+    raise RefusedYAML(_("YAML tags such as %(tag)s are not allowed", tag=tag), node)
 
 
 @dataclass
@@ -144,9 +146,12 @@ class Source:
         """The line of a field (or of its nearest existing parent)."""
         return line_in(self.nodes, field_path)
 
-    def problem(self, field_path: tuple, message: str, severity: str = "error") -> Problem:
-        """A problem at a field of this file, with its line."""
-        return Problem(self.rel, self.line_of(field_path), field_name(field_path), message,
+    def problem(self, field_path: tuple, message: Message, severity: str = "error",
+                note: str = "") -> Problem:
+        """A problem at a field of this file, with its line; `note` follows the message in
+        both languages (the schema's hint for the field, in the editors' language)."""
+        text = bilingual(message) + (f". {note}" if note else "")
+        return Problem(self.rel, self.line_of(field_path), field_name(field_path), text,
                        severity)
 
 
@@ -175,40 +180,45 @@ def prefetch(paths: list[Path]) -> None:
 def read_source(path: Path, root: Path) -> tuple[Source | None, list[Problem]]:
     """Read and parse one YAML file; on failure, the problems say why in the editor's terms."""
     rel = relative(path, root)
-    fail = lambda line, msg: (None, [Problem(rel, line, "", msg)])  # noqa: E731
+    fail = lambda line, msg: (None, [Problem(rel, line, "", bilingual(msg))])  # noqa: E731
     try:
         if os.path.getsize(path) > MAX_BYTES:
-            return fail(None, f"ไฟล์ใหญ่เกิน {MAX_BYTES // 1_000_000} MB: ไฟล์ตัวชี้วัดควรมีขนาดไม่กี่ kB "
-                              f"(file larger than {MAX_BYTES} bytes)")
+            return fail(None, _("the file is larger than %(mb)s MB: an indicator file is a few kB",
+                                mb=MAX_BYTES // 1_000_000))
         raw = path.read_bytes()
     except OSError as exc:
-        return fail(None, f"อ่านไฟล์ไม่ได้ (cannot read file): {exc.strerror}")
+        return fail(None, _("cannot read the file: %(reason)s", reason=exc.strerror))
     text, problem = decode(raw)
     if problem:
         return fail(*problem)
     if not text.strip():
-        return fail(1, "ไฟล์ว่าง: ต้องมีข้อมูลตัวชี้วัด (the file is empty)")
+        return fail(1, _("the file is empty: it must hold an indicator's data"))
     try:
         data = parse_yaml(text)
     except RefusedYAML as exc:
-        return fail(exc.line or _first_alias_line(text), str(exc))
+        return fail(exc.line or _first_alias_line(text), exc.message)
     except yaml.MarkedYAMLError as exc:
-        mark, context = exc.problem_mark or exc.context_mark, exc.context_mark
-        column = mark.column + 1 if mark else "?"
-        opened = ""
-        if context and mark and context.line != mark.line and any(
-                word in (exc.context or "") for word in ("flow", "quoted")):  # [ or " left open
-            opened = f" ส่วนนี้เริ่มที่บรรทัด {context.line + 1} ({exc.context} at line {context.line + 1})"
-        return fail(mark.line + 1 if mark else None,
-                    f"รูปแบบ YAML ไม่ถูกต้องที่คอลัมน์ {column}: ตรวจเครื่องหมายคำพูด วงเล็บ ทวิภาค (:) "
-                    f"และการย่อหน้าในบรรทัดนี้หรือก่อนหน้า (YAML syntax error, column {column}: "
-                    f"{exc.problem or exc.context}){opened}")
+        return fail(*_syntax_error(exc))
     except (yaml.YAMLError, RecursionError, ArithmeticError, ValueError) as exc:
-        return fail(None, f"รูปแบบ YAML ไม่ถูกต้อง (YAML error): {exc}")
+        return fail(None, _("YAML error: %(detail)s", detail=str(exc)))
     if not isinstance(data, dict):
-        return fail(1, "ไฟล์ต้องเป็นชุดของ 'ชื่อช่อง: ค่า' (expected a mapping of field: value), "
-                       f"ไม่ใช่ {type(data).__name__}")
+        return fail(1, _("expected a mapping of 'field: value', not %(type)s",
+                         type=type(data).__name__))
     return Source(path, rel, text, data, digest(raw)), []
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int | None, Message]:
+    """The line of a YAML syntax error, and what to look for."""
+    mark, context = exc.problem_mark or exc.context_mark, exc.context_mark
+    column = mark.column + 1 if mark else "?"
+    message = _("YAML syntax error at column %(column)s: check the quotes, brackets, colons (:) "
+                "and indentation on this line or the ones before it (%(detail)s)", column=column,
+                detail=exc.problem or exc.context)
+    if context and mark and context.line != mark.line and any(
+            word in (exc.context or "") for word in ("flow", "quoted")):  # [ or " left open
+        message += _("; this part begins on line %(line)s (%(what)s)", line=context.line + 1,
+                     what=exc.context)
+    return (mark.line + 1 if mark else None), message
 
 
 def _first_alias_line(text: str) -> int | None:
@@ -222,22 +232,22 @@ def _first_alias_line(text: str) -> int | None:
     return None
 
 
-def decode(raw: bytes) -> tuple[str, tuple[int | None, str] | None]:
+def decode(raw: bytes) -> tuple[str, tuple[int | None, Message] | None]:
     """UTF-8 text, or the line and message of why it is not UTF-8."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "", (1, "ไฟล์เข้ารหัสแบบ UTF-16: บันทึกใหม่เป็น UTF-8 (file is UTF-16, not UTF-8)")
+        return "", (1, _("the file is UTF-16: save it again as UTF-8"))
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        guess = ""
+        message = _("the file is not UTF-8")
         try:
             if re.search("[\u0e01-\u0e5b]", raw.decode("cp874")):
-                guess = (" ดูเหมือนเข้ารหัสแบบภาษาไทยเก่า TIS-620/cp874 (looks like TIS-620/cp874)"
-                         ": เปิดด้วยการเข้ารหัสนั้นแล้วบันทึกใหม่เป็น UTF-8")
+                message += _("; it looks like the old Thai encoding TIS-620/cp874: open it in "
+                             "that encoding and save it again as UTF-8")
         except UnicodeDecodeError:
             pass
-        return "", (line, "ไฟล์ไม่ได้เข้ารหัสแบบ UTF-8 (file is not UTF-8)." + guess)
+        return "", (line, message)
 
 
 def compose(text: str):
@@ -288,9 +298,8 @@ def find_yaml_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]
     if not folder.is_dir():
         return files, problems
     inside = folder.resolve()
-    refuse = lambda path, what: problems.append(Problem(  # noqa: E731
-        relative(path, root), None, "", f"ลิงก์ (symlink) ชี้ออกนอกโฟลเดอร์เนื้อหา{what}: ไม่อ่าน "
-                                        f"(symlink leads outside the content folder{what and ', or loops'})"))
+    refuse = lambda path, msg: problems.append(  # noqa: E731
+        Problem(relative(path, root), None, "", bilingual(msg)))
     seen: set[Path] = {inside}
 
     def walk(directory: Path) -> None:
@@ -303,10 +312,11 @@ def find_yaml_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]
             # Only a symlink can lead elsewhere: resolving every path would cost a stat per part.
             real = path.resolve() if entry.is_symlink() else None
             if real is not None and not real.is_relative_to(inside):
-                refuse(path, "")
+                refuse(path, _("a symlink that leads outside the content folder: not read"))
             elif entry.is_dir():
                 if real is not None and real in seen:
-                    refuse(path, "หรือวนซ้ำ")
+                    refuse(path, _("a symlink that leads outside the content folder, or loops: "
+                                   "not read"))
                     continue
                 seen.add(real or path)
                 walk(path)

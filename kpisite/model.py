@@ -1,64 +1,64 @@
 """Typed objects built from validated content: Site, Agency, StrategyNode, Indicator, Quarter.
 
-Derived facts live here, once: the achieved value when none was recorded, the status against the
-target, and the flags for recorded numbers that do not add up.
+Indicator, Quarter, RubricLevel and Assessment have the field table's fields (fields.py) as
+their attributes. Derived facts live here, once: the achieved value when none was recorded, the
+status against the target, and the flags for recorded numbers that do not add up.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, make_dataclass, replace
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, Callable
 
-from . import thai, urls
+from . import fields, pages, thai
+from .i18n import N_, Message, _
 
 Number = Decimal | int
 
-# Indicator types, result levels and statuses: the key used in files, and the Thai label.
-TYPES = {
-    "strategic": "ตัวชี้วัดเชิงยุทธศาสตร์",
-    "routine": "ตัวชี้วัดงานประจำ",
-    "goal": "ตัวชี้วัดเป้าประสงค์",
-}
-RESULT_LEVELS = {
-    "output": "ตัวชี้วัดระดับผลผลิต (output)",
-    "outcome": "ตัวชี้วัดระดับผลลัพธ์ (outcome)",
-}
+TYPES = fields.BY_NAME["type"].choices
+RESULT_LEVELS = {k: v for k, v in fields.BY_NAME["result_level"].choices.items() if k}
+LEVEL_UNIT = "ระดับ"  # the unit of indicators measured by the levels of their rubric
 # Units and words that suggest a smaller value is better (minutes of response time, decreases).
 LOWER_UNITS = {"นาที", "วินาที", "ชั่วโมง", "วัน"}
 LOWER_WORDS = ("ลดลง", "ระยะเวลา", "เปอร์เซ็นไทล์", "percentile", "decrease")
 STATUSES = {
-    "met": "บรรลุเป้าหมาย",
-    "not-met": "ไม่บรรลุเป้าหมาย",
-    "not-reported": "ยังไม่รายงานผล",
-    "no-target": "ไม่มีค่าเป้าหมาย",
+    "met": N_("Target met"),
+    "not-met": N_("Target not met"),
+    "not-reported": N_("Not reported yet"),
+    "no-target": N_("No target"),
 }
-STATUS_RULE = (
-    "สถานะเทียบ \u201cผลงานที่ทำได้\u201d กับ \u201cค่าเป้าหมาย\u201d ตามทิศทางของตัวชี้วัด: "
-    "ตัวชี้วัดที่ยิ่งมากยิ่งดีบรรลุเป้าหมายเมื่อผลงานมากกว่าหรือเท่ากับเป้าหมาย "
-    "ตัวชี้วัดที่ยิ่งน้อยยิ่งดี (เช่น ระยะเวลาเป็นนาที) บรรลุเป้าหมายเมื่อผลงานน้อยกว่าหรือเท่ากับเป้าหมาย "
-    "ผลงานที่ทำได้คือค่าที่หน่วยงานบันทึกไว้ หากไม่ได้บันทึกจะใช้ผลงานของไตรมาสล่าสุดที่รายงาน "
-    "ช่องที่เว้นว่างหมายถึงยังไม่รายงาน ซึ่งไม่เท่ากับศูนย์"
-)
+STATUS_RULE = N_(
+    "The status compares “achieved” with the “target” in the indicator's "
+    "direction: an indicator where higher is better meets its target when the achieved value is "
+    "greater than or equal to the target; one where lower is better (such as a time in minutes) "
+    "when it is less than or equal to the target. The achieved value is the one the agency "
+    "recorded, or, when none was recorded, the result of the latest reported quarter. An empty "
+    "value means not reported yet, which is not zero.")
 
 
-@dataclass(slots=True)
-class Quarter:
-    """One quarter's row: result (in the indicator's unit), assessment score, the 2.1/2.2 pair."""
+def _record(name: str, table: tuple, base: type = object, first: tuple = (), last: tuple = (),
+            **options) -> type:
+    """A dataclass whose attributes are a field table's (required fields first, in order)."""
+    def attribute(f: fields.Field):
+        value = fields.default(f)
+        spec = field(default_factory=type(value)) if isinstance(value, (list, dict)) else \
+            field(default=value)
+        return f.key, Any, spec
+    required = [(f.key, Any) for f in table if f.required]
+    optional = [attribute(f) for f in table if not f.required]
+    cls = make_dataclass(name, [*first, *required, *optional, *last], bases=(base,), **options)
+    cls.__module__ = __name__  # for pickle: the class is found as kpisite.model.<name>
+    return cls
 
-    number: int
-    result: Number | None = None  # None: not reported (not the same as 0)
-    score: Number | None = None
-    pair: tuple[Number, Number] | None = None  # "2.1 / 2.2": points given / full points
-    report: str = ""  # the agency's progress report (Markdown)
 
-
-@dataclass(slots=True)
-class RubricLevel:
-    level: int
-    description: str
-    weight: Number | None  # % of the indicator's weight earned at this level
+Quarter = _record("Quarter", fields.QUARTER, slots=True)
+Quarter.__doc__ = ("One quarter's row: result (in the indicator's unit; None: not reported, not "
+                   "0), assessment score, the 2.1/2.2 pair (points given / full points), report.")
+RubricLevel = _record("RubricLevel", fields.RUBRIC_LEVEL, slots=True)
+Assessment = _record("Assessment", fields.ASSESSMENT, slots=True)  # by the strategy office
+ROWS = {"Quarter": Quarter, "RubricLevel": RubricLevel, "Assessment": Assessment}
 
 
 @dataclass(slots=True)
@@ -66,65 +66,24 @@ class Flag:
     """A recorded fact that does not add up: published as recorded, and pointed out."""
 
     field: tuple  # where in the file, e.g. ("quarters", 3, "pair")
-    th: str
-    en: str
+    text: Message
 
 
-@dataclass(slots=True)
-class Assessment:
-    """The strategy office's (สยป.) assessment: which quarter, and its score."""
-
-    quarter: int | None
-    score: Number | None
-
-
-@dataclass
-class Indicator:
-    """Everything one content file says about one indicator, plus what is derived from it."""
-
-    source: str  # the content file, relative to the project root
-    code: str
-    name: str
-    type: str
-    fiscal_year: str | None = None  # "2564", or a span such as "2562-2563"; None: unknown
-    agency: str | None = None
-    order: str = ""
-    result_level: str | None = None
-    tags: list[str] = field(default_factory=list)
-    evaluation_dimension: str = ""
-    unit: str = ""
-    direction: str | None = None  # None: not stated (read as "higher")
-    target: Number | None = None
-    achieved: Number | None = None  # as recorded; see achieved_value
-    assessment: Assessment | None = None
-    quarters: list[Quarter] = field(default_factory=list)
-    summary: str = ""
-    definition: str = ""
-    calculation: str = ""
-    rubric: list[RubricLevel] = field(default_factory=list)
-    data_collection: str = ""
-    evidence: list[str] = field(default_factory=list)
-    strategy: list[str] = field(default_factory=list)  # strategy node numbers, "5.2.1.1"
-    projects: list[str] = field(default_factory=list)
-    notes: str = ""
-    source_url: str = ""
-    published: bool = True
-    # Lines this indicator contributes to site-wide files (search index, CSV, JSON), made once
-    # where the file is read, so that updating those files after one edit is a join.
-    exports: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+class IndicatorFacts:
+    """What is derived from an indicator's fields (the base of Indicator)."""
 
     # -- where it lives --------------------------------------------------------------------
     @property
     def year_key(self) -> str:
-        return self.fiscal_year or urls.NO_YEAR
+        return self.fiscal_year or pages.NO_YEAR
 
     @property
     def path(self) -> str:
-        return urls.indicator(self.year_key, self.code)
+        return pages.urls.indicator(self.year_key, self.code)
 
     @property
     def print_path(self) -> str:
-        return urls.indicator_print(self.year_key, self.code)
+        return pages.urls.indicator_print(self.year_key, self.code)
 
     # -- derived facts ---------------------------------------------------------------------
     @cached_property
@@ -155,23 +114,18 @@ class Indicator:
         return "met" if met else "not-met"
 
     @property
-    def status_label(self) -> str:
-        return STATUSES[self.status]
-
-    @property
-    def type_label(self) -> str:
-        return TYPES[self.type]
-
-    @property
-    def result_level_label(self) -> str:
-        return RESULT_LEVELS.get(self.result_level or "", "")
-
-    @property
     def achieved_level(self) -> int | None:
         """The rubric level reached, when the unit is a level (ระดับ) and the value a whole one."""
-        value = self.achieved_value
+        return self._level(self.achieved_value)
+
+    @property
+    def target_level(self) -> int | None:
+        """The rubric level that is the target, when the unit is a level."""
+        return self._level(self.target)
+
+    def _level(self, value: Number | None) -> int | None:
         levels = {r.level for r in self.rubric}
-        if self.unit.strip() == "ระดับ" and value is not None and value == int(value) \
+        if self.unit.strip() == LEVEL_UNIT and value is not None and value == int(value) \
                 and int(value) in levels:
             return int(value)
         return None
@@ -182,10 +136,11 @@ class Indicator:
         return (year_sort_key(self.year_key), self.agency or "~", _natural(self.order) or (10**9,),
                 _natural(self.code), self.code)
 
-    def quarter_months(self, quarter: int) -> str:
-        """The months of a quarter of this indicator's fiscal year, e.g. 'ต.ค.-ธ.ค. 2563'."""
-        single = self.fiscal_year and "-" not in self.fiscal_year  # not a span of years
-        return thai.quarter_months(int(self.fiscal_year), quarter) if single else ""
+    @property
+    def single_year(self) -> int | None:
+        """The fiscal year as a number, when it is one year (not a span, not unknown)."""
+        fy = self.fiscal_year
+        return int(fy) if fy and "-" not in fy else None
 
     @property
     def suggests_lower(self) -> bool:
@@ -198,17 +153,34 @@ class Indicator:
         return consistency_flags(self)
 
     def without_texts(self) -> Indicator:
-        """A light copy for indexes: the narrative fields dropped, derived facts kept."""
-        quarters = [replace(q, report="") for q in self.quarters]
-        light = replace(self, summary="", definition="", calculation="", data_collection="",
-                        notes="", rubric=[], evidence=[], projects=[], quarters=quarters)
+        """A light copy for indexes: the long texts dropped (fields.TEXTS, and the rows' own),
+        derived facts kept."""
+        dropped = {f.key: fields.default(f) for f in fields.TEXTS}
+        for key, heavy in _HEAVY_PARTS:
+            dropped[key] = [replace(row, **heavy) for row in getattr(self, key)]
+        light = replace(self, **dropped)
         light.__dict__.update(status=self.status, sort_key=self.sort_key)  # computed once
         return light
 
 
+# The rows whose own long texts a light copy drops (quarters' reports).
+_HEAVY_PARTS = [(f.key, {p.key: fields.default(p) for p in f.parts if not p.light})
+                for f in fields.FIELDS if f.light and f.kind == "rows"
+                and any(not p.light for p in f.parts)]
+
+Indicator = _record(
+    "Indicator", fields.FIELDS, IndicatorFacts, first=(("source", str),),
+    # Lines this indicator contributes to site-wide files (search index, CSV, JSON), made once
+    # where the file is read, so that updating those files after one edit is a join.
+    last=(("exports", dict, field(default_factory=dict, compare=False, repr=False)),))
+Indicator.__doc__ = ("Everything one content file says about one indicator (`source`: the file, "
+                     "relative to the project root), plus what is derived from it.")
+
+
+
 def year_sort_key(key: str) -> tuple:
     """Newest fiscal year first; a span sorts by its last year; 'no year' last."""
-    if key == urls.NO_YEAR:
+    if key == pages.NO_YEAR:
         return (1, 0, "")
     return (0, -int(key[-4:]), "".join(chr(0x10FFFF - ord(c)) for c in key))
 
@@ -223,50 +195,32 @@ def consistency_flags(ind: Indicator) -> list[Flag]:
     flags: list[Flag] = []
     latest = ind.latest
     if ind.achieved is not None and latest is not None and ind.achieved != latest.result:
-        flags.append(Flag(
-            ("achieved",),
-            f"ผลงานที่ทำได้ที่บันทึกไว้ ({fmt(ind.achieved)}) ไม่ตรงกับผลงานไตรมาสล่าสุดที่รายงาน "
-            f"(ไตรมาสที่ {latest.number}: {fmt(latest.result)})",
-            f"achieved {fmt(ind.achieved)} differs from the latest reported quarter "
-            f"(Q{latest.number}: {fmt(latest.result)})"))
+        flags.append(Flag(("achieved",), _(
+            "achieved %(achieved)s differs from the latest reported quarter (Q%(n)s: %(result)s)",
+            achieved=fmt(ind.achieved), n=latest.number, result=fmt(latest.result))))
     for i, q in enumerate(ind.quarters):
         if q.score is not None and q.score > 100:
-            flags.append(Flag(("quarters", i, "score"),
-                              f"ผลประเมินไตรมาสที่ {q.number} ({fmt(q.score)}) เกิน 100",
-                              f"Q{q.number} score {fmt(q.score)} is above 100"))
+            flags.append(Flag(("quarters", i, "score"), _(
+                "Q%(n)s score %(score)s is above 100", n=q.number, score=fmt(q.score))))
         if q.pair is None:
             continue
         got, full = q.pair
         if got > full:
-            flags.append(Flag(("quarters", i, "pair"),
-                              f"ไตรมาสที่ {q.number}: คะแนน {fmt(got)} เกินคะแนนเต็ม {fmt(full)}",
-                              f"Q{q.number}: {fmt(got)} points is above the full {fmt(full)}"))
+            flags.append(Flag(("quarters", i, "pair"), _(
+                "Q%(n)s: %(got)s points is above the full %(full)s", n=q.number, got=fmt(got),
+                full=fmt(full))))
         if q.score is not None and q.score != got:
-            flags.append(Flag(("quarters", i, "score"),
-                              f"ไตรมาสที่ {q.number}: ผลประเมิน {fmt(q.score)} ไม่ตรงกับคะแนน "
-                              f"2.1 / 2.2 ({fmt(got)} / {fmt(full)})",
-                              f"Q{q.number}: score {fmt(q.score)} disagrees with "
-                              f"{fmt(got)} / {fmt(full)}"))
+            flags.append(Flag(("quarters", i, "score"), _(
+                "Q%(n)s: score %(score)s disagrees with %(got)s / %(full)s", n=q.number,
+                score=fmt(q.score), got=fmt(got), full=fmt(full))))
     a = ind.assessment
     if a and a.quarter is not None and a.score is not None:
         q = next((q for q in ind.quarters if q.number == a.quarter), None)
         if q is not None and q.score is not None and q.score != a.score:
-            flags.append(Flag(("assessment", "score"),
-                              f"ผลการตรวจประเมินของ สยป. ({fmt(a.score)}) ไม่ตรงกับผลประเมิน"
-                              f"ไตรมาสที่ {a.quarter} ในตาราง ({fmt(q.score)})",
-                              f"assessment score {fmt(a.score)} differs from Q{a.quarter} score "
-                              f"{fmt(q.score)}"))
+            flags.append(Flag(("assessment", "score"), _(
+                "assessment score %(score)s differs from Q%(n)s score %(table)s",
+                score=fmt(a.score), n=a.quarter, table=fmt(q.score))))
     return flags
-
-
-PREFIX_UNITS = {"ร้อยละ", "ระดับ"}  # Thai writes these before the number: ร้อยละ 80, ระดับ 5
-
-
-def with_unit(text: str, unit: str) -> str:
-    """A number and its unit in Thai order: 'ร้อยละ 80', 'ระดับ 5', but '15 นาที', '3 แห่ง'."""
-    if not unit:
-        return text
-    return f"{unit} {text}" if unit in PREFIX_UNITS else f"{text} {unit}"
 
 
 def fmt(value: Number | None) -> str:
@@ -290,17 +244,13 @@ class Agency:
     name_en: str = ""
 
     @property
-    def label(self) -> str:
-        return self.name or f"หน่วยงานรหัส {self.code}"
-
-    @property
     def path(self) -> str:
-        return urls.agency(self.code)
+        return pages.urls.agency(self.code)
 
 
 @dataclass(eq=False)
 class StrategyNode:
-    number: str  # "5.2.1" (Arabic digits; shown in Thai digits)
+    number: str  # "5.2.1" (Arabic digits; Thai pages show Thai digits)
     name: str = ""
     name_en: str = ""
     truncated: bool = False  # the old system cut the name short
@@ -309,22 +259,8 @@ class StrategyNode:
     parent: StrategyNode | None = None
 
     @property
-    def thai_number(self) -> str:
-        return thai.thai_digits(self.number)
-
-    @property
-    def heading(self) -> str:
-        """How the pages number a node: 'ด้านที่ ๕', 'มิติที่ ๕.๒', or just '๕.๒.๑.๑'."""
-        return f"{self.label}ที่ {self.thai_number}" if self.label else self.thai_number
-
-    @property
     def path(self) -> str:
-        return urls.strategy_node(self.number)
-
-    @property
-    def crumb(self) -> tuple[str, str]:
-        """(label, path) for breadcrumbs."""
-        return self.heading, self.path
+        return pages.urls.strategy_node(self.number)
 
     @property
     def ancestry(self) -> list[StrategyNode]:
@@ -386,43 +322,57 @@ def code_text(value: Any) -> str:
 
 
 def indicator_from(data: dict, source: str) -> Indicator:
-    """An Indicator from a schema-valid mapping."""
-    text = lambda key: (data.get(key) or "").strip()  # noqa: E731
-    fy = data.get("fiscal_year")
-    a = data.get("assessment")
-    return Indicator(
-        source=source,
-        code=code_text(data["code"]),
-        name=data["name"].strip(),
-        type=data["type"],
-        fiscal_year=thai.arabic_digits(fy).strip() if fy is not None else None,
-        agency=code_text(data["agency"]) if data.get("agency") is not None else None,
-        order=code_text(data.get("order") or ""),
-        result_level=data.get("result_level"),
-        tags=list(data.get("tags") or []),
-        evaluation_dimension=text("evaluation_dimension"),
-        unit=text("unit"),
-        direction=data.get("direction"),
-        target=data.get("target"),
-        achieved=data.get("achieved"),
-        assessment=Assessment(a.get("quarter"), a.get("score")) if a else None,
-        quarters=sorted((Quarter(q["quarter"], q.get("result"), q.get("score"),
-                                 tuple(q["pair"]) if q.get("pair") else None,
-                                 (q.get("report") or "").strip())
-                         for q in data.get("quarters") or []), key=lambda q: q.number),
-        summary=text("summary"),
-        definition=text("definition"),
-        calculation=text("calculation"),
-        rubric=[RubricLevel(r["level"], (r.get("description") or "").strip(), r.get("weight"))
-                for r in data.get("rubric") or []],
-        data_collection=text("data_collection"),
-        evidence=[e.strip() for e in data.get("evidence") or []],
-        strategy=[node_number(n) for n in data.get("strategy") or []],
-        projects=[p.strip() for p in data.get("projects") or []],
-        notes=text("notes"),
-        source_url=text("source"),
-        published=data.get("published", True),
-    )
+    """An Indicator from a schema-valid mapping: each field read as its kind says."""
+    return _read_indicator(data, source)
+
+
+def _expression(f: fields.Field, value: str, names: list[str]) -> str:
+    """Python for a field's value in the model, from `value` (an expression over the file's
+    data); `names` hands out the names that hold values once read."""
+    if f.kind in ("number", "integer", "enum"):
+        return value  # as the file has it
+    x = names.pop()
+    got = f"({x} := {value})"
+    empty = repr(fields.default(f))
+    if f.kind == "bool":
+        return f"({empty} if {got} is None else {x})"
+    if f.kind == "pair":
+        return f"(tuple({x}) if {got} else None)"
+    if f.kind == "object":
+        return f"({_row(f, x, names)} if {got} else None)"
+    if f.kind == "rows":
+        rows = f"[{_row(f, '_r', names)} for _r in {x}]"
+        if f.sort:
+            rows = f"sorted({rows}, key=_by_first_{f.name})"
+        return f"({rows} if {got} is not None else [])"
+    convert = {"text": f"str({x}).strip()", "markdown": f"str({x}).strip()",
+               "code": f"code_text({x})", "year": f"arabic_digits({x}).strip()",
+               "texts": f"[str(_i).strip() for _i in {x}]",
+               "nodes": f"[node_number(_n) for _n in {x}]"}[f.kind]
+    return f"({convert} if {got} is not None else {empty})"
+
+
+def _row(f: fields.Field, data: str, names: list[str]) -> str:
+    """Python for one row of a field (a quarter, a rubric level) from the mapping `data`."""
+    return f"{f.row}(" + ", ".join(_expression(p, f"{data}.get({p.name!r})", names)
+                                   for p in f.parts) + ")"
+
+
+def _compile_reader() -> Callable[[dict, str], Indicator]:
+    """The reading of a file's data into an Indicator, written out from the field table once
+    (as dataclasses writes __init__): a function call per field cost 25 µs a file."""
+    names = [f"_v{i}" for i in range(200)]
+    order = [f for f in fields.FIELDS if f.required] + [f for f in fields.FIELDS
+                                                        if not f.required]
+    args = ", ".join(_expression(f, f"get({f.name!r})", names) for f in order)
+    source = f"def read(data, source):\n    get = data.get\n    return Indicator(source, {args})\n"
+    scope = {"Indicator": Indicator, "code_text": code_text, "node_number": node_number,
+             "arabic_digits": thai.arabic_digits, **ROWS,
+             **{f"_by_first_{f.name}": (lambda row, k=f.parts[0].key: getattr(row, k))
+                for f in fields.FIELDS if f.sort}}
+    exec(compile(source, "<kpisite.model: reading a file>", "exec"), scope)
+    scope["read"].source = source  # for a reader of this code: model._read_indicator.source
+    return scope["read"]
 
 
 def site_from(config: dict, agencies: dict, strategy: dict) -> Site:
@@ -453,3 +403,6 @@ def site_from(config: dict, agencies: dict, strategy: dict) -> Site:
         strategy=Strategy(strategy.get("title") or "",
                           [node(d, None) for d in strategy.get("nodes") or []]),
     )
+
+
+_read_indicator = _compile_reader()

@@ -1,77 +1,90 @@
-"""The Jinja environment, and the list of pages to render.
+"""The Jinja environment of one language, and rendering pages with it.
 
 Templates live in templates/ and are plain Jinja: a designer can edit them without Python.
-Autoescape is on; content is passed as data, never compiled as a template.
-
-Every page that lists indicators says which groups of indicators it shows (`deps`): a page
-with {"agency:5042"} changes only when an indicator of agency 5042 does, so the preview server
-re-renders only what an edit touches. "*" means every indicator.
+Autoescape is on; content is passed as data, never compiled as a template. A template writes
+its words as `{{ _("Target") }}` (or `_("Quarter %(n)s", n=q.number)`): they are translated
+from the catalogue while the template is compiled, so a page costs no lookups.
 """
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
-from typing import Callable, Iterator
+import re
+from functools import lru_cache
+from typing import Any
 
 import jinja2
 import jinja2.meta
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, escape
 
-from . import THEME, catalog as catalog_mod, chart, markup, model, opendata, search, thai, urls
+from . import THEME, catalog as catalog_mod, chart, history as history_mod, markup, model
+from . import opendata, pages, thai
+from .i18n import N_, Words
+from .pages import INDICATOR_KINDS, INDICATOR_PARTS, Page
 
 TEMPLATE_DIR = THEME / "templates"
 MACROS = "_macros.html"  # its macros are available to every template
-ALL = "*"
 
 
-@dataclass(frozen=True)
-class Page:
-    """One output file: where it goes, and a template with its context (or a `make` function)."""
-
-    path: str
-    template: str = ""
-    context: dict = field(default_factory=dict, hash=False)
-    deps: frozenset = frozenset({ALL})
-    make: Callable[[], str | bytes] | None = field(default=None, hash=False)
-    shows: frozenset = frozenset({"listing"})  # which parts of its indicators (see ASPECTS)
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
 
 
-# The parts of an indicator that pages show: a page is re-rendered only when that part of an
-# indicator in one of its groups changed (a quarter's result is in the CSV, but in no list).
-ASPECTS = {
-    "listing": lambda i: (i.sort_key, i.fiscal_year, i.code, i.name, i.agency, i.type, i.status,
-                          i.target, i.achieved_value, i.unit, tuple(i.strategy)),
-    "search": lambda i: i.exports["search"],
-    "texts": lambda i: i.exports["search_text"],
-    "csv": lambda i: i.exports["csv"],
-    "json": lambda i: i.exports["json"],
-}
+class _Translate(NodeTransformer):
+    """`_("msgid", name=value)` and `p_("context", "msgid")` with constant ids, translated.
+
+    Where such a call is output (`{{ _("Quarter %(n)s", n=q.number) }}`), the translation is
+    cut at its placeholders into text and the values' expressions: the page is rendered as if
+    the template held the translated text itself, with no call at all."""
+
+    def __init__(self, words: Words):
+        self.words = words
+
+    def visit_Output(self, node: nodes.Output) -> nodes.Node:  # noqa: N802 (Jinja's API)
+        node = self.generic_visit(node)
+        parts = []
+        for child in node.nodes:
+            if isinstance(child, nodes.Call) and isinstance(child.node, nodes.Name) and \
+                    child.node.name == "_format":
+                parts += self._pieces(child.args[0].value, {k.key: k.value for k in child.kwargs})
+            else:
+                parts.append(child)
+        node.nodes = parts
+        return node
+
+    @staticmethod
+    def _pieces(text: str, values: dict) -> list[nodes.Node]:
+        pieces, at = [], 0
+        for match in _PLACEHOLDER.finditer(text):
+            pieces.append(nodes.Const(text[at:match.start()]))
+            pieces.append(values[match[1]] if match[1] else nodes.Const("%"))
+            at = match.end()
+        return pieces + [nodes.Const(text[at:])]
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:  # noqa: N802 (Jinja's API)
+        node = self.generic_visit(node)
+        name = node.node.name if isinstance(node.node, nodes.Name) else None
+        ids = [a.value for a in node.args if isinstance(a, nodes.Const)]
+        constant = len(ids) == len(node.args) and not node.dyn_args and not node.dyn_kwargs
+        if name == "_" and constant and len(ids) == 1:
+            text = self.words.pgettext(None, ids[0])
+        elif name == "p_" and constant and len(ids) == 2:
+            text = self.words.pgettext(ids[0], ids[1])
+        else:
+            return node  # a message id known only when the page renders: looked up then
+        if not node.kwargs:
+            return nodes.Const(text, lineno=node.lineno)
+        return nodes.Call(nodes.Name("_format", "load"), [nodes.Const(text)], node.kwargs, None,
+                          None, lineno=node.lineno)
 
 
-def changed_aspects(old: model.Indicator | None, new: model.Indicator | None) -> dict[str, set]:
-    """For each aspect that differs between two versions of an indicator, the groups touched."""
-    shown = lambda i: {k: key(i) for k, key in ASPECTS.items()} if i and i.published else {}  # noqa
-    before, after = shown(old), shown(new)
-    touched = (groups(old) if old else set()) | (groups(new) if new else set())
-    return {aspect: touched for aspect in ASPECTS if before.get(aspect) != after.get(aspect)}
-
-
-def groups(ind: model.Indicator) -> set[str]:
-    """The groups an indicator belongs to, as named in Page.deps."""
-    nodes = {f"node:{n}" for n in ind.strategy} or {"node:"}
-    return {f"year:{ind.year_key}", f"agency:{ind.agency or ''}", *nodes}
-
-
-def reported(value, unit: str = "", missing: str = "ยังไม่รายงาน") -> Markup:
-    """A recorded number with its unit in Thai order, or `missing` (never 0) when there is none."""
-    if value is None:
-        return Markup('<span class="blank">%s</span>') % missing
-    return escape(model.with_unit(model.fmt(value), unit))
+def _format(text: str, **values: Any) -> Markup:
+    """A translated text with its placeholders filled; the values are escaped, as output is."""
+    return Markup(escape(text)) % values
 
 
 class _Environment(Environment):
-    """Jinja's Environment, but a template's globals are a plain dict, taken when it loads.
+    """Jinja's Environment, with the words of one language put in at compile time, and a
+    template's globals a plain dict, taken when it loads.
 
     Jinja gives each template a ChainMap over the environment's globals and copies it into a
     dict on every render, key by key in Python: a tenth of rendering an indicator's pages.
@@ -79,40 +92,126 @@ class _Environment(Environment):
     Jinja's documentation advises anyway.
     """
 
+    words: Words
+
     def make_globals(self, d):
         return {**self.globals, **(d or {})}
 
+    def _parse(self, source, name, filename):
+        return _Translate(self.words).visit(super()._parse(source, name, filename))
 
-def environment() -> Environment:
+
+def environment(words: Words, folders: list | None = None) -> Environment:
     """Jinja with autoescape on, undefined names an error, and the templates/ folder.
 
     Templates are not re-checked on disk for each page (that was 30 stat calls an indicator);
     the preview server makes a new Renderer when a template changes.
     """
-    return _Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, auto_reload=False,
-                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = _Environment(loader=FileSystemLoader(folders or [TEMPLATE_DIR]), autoescape=True,
+                       auto_reload=False, undefined=StrictUndefined, trim_blocks=True,
+                       lstrip_blocks=True)
+    env.words = words
+    env.globals.update(_=words.gettext, p_=words.pgettext, _format=_format, lang=words.lang)
+    return env
 
 
-def error_page(problems: list) -> str:
-    """The preview server's page listing the content's errors (and warnings)."""
-    return environment().get_template("error.html").render(
+def error_page(problems: list, words: Words, failure: str = "") -> str:
+    """The preview server's page listing the content's errors (and warnings), or why the
+    build could not run (`failure`: a schema that does not compile, say)."""
+    return environment(words).get_template("error.html").render(
         errors=[p for p in problems if p.severity == "error"],
-        warnings=[p for p in problems if p.severity != "error"])
+        warnings=[p for p in problems if p.severity != "error"], failure=failure)
+
+
+# The words static/*.js show, by the names the scripts use (given to them by the pages).
+SCRIPT_WORDS = {
+    "all": N_("All"), "fiscalYear": N_("Fiscal year"), "agency": N_("Agency"),
+    "type": N_("Type"), "status": N_("Status"), "yearOf": N_("Fiscal year %(year)s"),
+    "noYear": N_("No fiscal year stated"), "noYearShort": N_("No year stated"),
+    "noAgency": N_("No agency stated"), "filterList": N_("Filter the list of indicators"),
+    "showing": N_("Showing %(shown)s of %(count)s indicators"),
+    "found": N_("%(count)s indicators found"), "firstShown": N_(" (the first %(shown)s shown)"),
+    "notFound": N_("No indicator found: try shorter words, or remove a filter"),
+    "orTexts": N_(" or search the definitions too"),
+}
+
+
+class Labels:
+    """How one language names and numbers things the model only holds: the words that
+    templates call as functions and filters."""
+
+    def __init__(self, words: Words):
+        self.words = words
+        self.not_reported = words("Not reported")
+        self.statuses = words.table(model.STATUSES)
+        self.types = words.table(model.TYPES)
+        self.result_levels = words.table(model.RESULT_LEVELS)
+        # Translators: the ten digits in which strategy node numbers are written (๐๑๒...).
+        self.digits = str.maketrans("0123456789", words.pgettext("digits", "0123456789"))
+        self.script_words = words.table(SCRIPT_WORDS)
+        self.months = [words.month(m) for m in range(1, 13)]
+
+    def reported(self, value, unit: str = "", missing: str | None = None) -> Markup:
+        """A recorded number with its unit, or `missing` (never 0) when there is none."""
+        if value is None:
+            return Markup('<span class="blank">%s</span>') % (missing or self.not_reported)
+        return escape(self.words.with_unit(model.fmt(value), unit))
+
+    def agency_label(self, agency: model.Agency) -> str:
+        return agency.name or self.words("Agency code %(code)s", code=agency.code)
+
+    def node_number(self, node: model.StrategyNode) -> str:
+        return node.number.translate(self.digits)
+
+    def node_heading(self, node: model.StrategyNode) -> str:
+        """How pages number a node: 'ด้านที่ ๕', 'มิติที่ ๕.๒', or just '๕.๒.๑.๑'."""
+        number = self.node_number(node)
+        return self.words("%(level)s %(number)s", level=node.label, number=number) \
+            if node.label else number
+
+    def node_crumbs(self, node: model.StrategyNode) -> list[tuple[str, str]]:
+        """(label, path) of the nodes above `node`, for breadcrumbs."""
+        return [(self.node_heading(n), n.path) for n in node.ancestry[:-1]]
+
+    def year_label(self, key: str) -> str:
+        return self.words.message(catalog_mod.year_label(key))
+
+    def quarter_months(self, ind: model.Indicator, quarter: int) -> str:
+        """The months of a quarter of the indicator's fiscal year, e.g. 'ต.ค.-ธ.ค. 2563'."""
+        return "" if ind.single_year is None else self._months(ind.single_year, quarter)
+
+    @lru_cache(maxsize=None)  # noqa: B019 (one Labels a build: it lives as long as the build)
+    def _months(self, fiscal_year: int, quarter: int) -> str:
+        start, end = thai.quarter_bounds(fiscal_year, quarter)
+        return self.words("%(first)s-%(last)s %(year)s", first=self.words.month(
+            start.month, short=True), last=self.words.month(end.month, short=True),
+            year=self.words.year(end))
+
+    def change_line(self, fact: tuple) -> str:
+        return history_mod.change_line(fact, self.words)
 
 
 class Renderer:
-    """Renders pages of one site; one instance per build (shared by worker processes)."""
+    """Renders pages of one site in one language; one instance per build (shared by worker
+    processes)."""
 
-    def __init__(self, site: model.Site):
-        self.site = site
-        env = environment()
-        env.filters.update(num=model.fmt, reported=reported, with_unit=model.with_unit,
-                           thai_digits=thai.thai_digits, md=markup.render,
-                           thai_date=thai.format_date)
-        env.globals.update(site=site, urls=urls, year_label=catalog_mod.year_label,
-                           STATUSES=model.STATUSES, STATUS_RULE=model.STATUS_RULE,
-                           TYPES=model.TYPES, year_span=thai.year_span,
-                           quarter_chart=chart.quarter_chart, opendata=opendata)
+    def __init__(self, site: model.Site, words: Words, folders: list | None = None):
+        self.site, self.words = site, words
+        labels = Labels(words)
+        env = environment(words, folders)
+        # Functions of one thing are filters ({{ node | heading }}): Jinja calls a filter
+        # directly, a global function through the context (2 µs a call).
+        env.filters.update(num=model.fmt, reported=labels.reported, with_unit=words.with_unit,
+                           md=markup.render, date=words.date, message=words.message,
+                           agency_label=labels.agency_label, heading=labels.node_heading,
+                           year_label=labels.year_label, quarter_months=labels.quarter_months,
+                           change=labels.change_line)
+        env.globals.update(
+            site=site, urls=pages.urls, opendata=opendata, year_span=thai.year_span,
+            STATUSES=labels.statuses, TYPES=labels.types, RESULT_LEVELS=labels.result_levels,
+            STATUS_RULE=words(model.STATUS_RULE),
+            quarter_chart=lambda ind: chart.quarter_chart(ind, labels.not_reported),
+            node_crumbs=labels.node_crumbs, labels=labels)
         # Every macro of _macros.html is a global: importing it costs each indicator ~50 µs.
         macros = env.get_template(MACROS).module
         env.globals.update({name: getattr(macros, name) for name in macros.__dict__
@@ -121,14 +220,14 @@ class Renderer:
         # server's first edit no longer compiles the indicator's templates (33 ms of its 100).
         for name in env.list_templates():
             env.get_template(name)
-        self.env = env
+        self.env, self.labels = env, labels
 
     def render(self, page: Page) -> str | bytes:
         """The content of one output; `root` leads from the page back to the site root."""
         if page.make is not None:
             return page.make()
         template = self.env.get_template(page.template)
-        return template.render(page.context, page_path=page.path, root=urls.root_of(page.path))
+        return template.render(page.context, page_path=page.path, root=pages.root_of(page.path))
 
     def indicator_pages(self, ind: model.Indicator, changes: list = (), history=None
                         ) -> list[tuple[str, str]]:
@@ -137,12 +236,11 @@ class Renderer:
                    "strategy_paths": [self.site.strategy.by_number[n].ancestry
                                       for n in ind.strategy if n in self.site.strategy.by_number],
                    "changes": list(changes), "history": history,
-                   "edit_url": urls.edit(self.site, ind.source)}
-        for name, template in (("facts", "_indicator_facts.html"),
-                               ("sections", "_indicator_sections.html")):
+                   "edit_url": pages.edit_url(self.site, ind.source)}
+        for name, template in INDICATOR_PARTS.items():
             context[name] = Markup(self.render(Page(ind.path, template, context)))
         return [(page.path, self.render(page)) for page in (
-            Page(ind.path, "indicator.html", context), Page(ind.print_path, "print.html", context))]
+            Page(kind.path_of(ind), kind.template, context) for kind in INDICATOR_KINDS)]
 
     def templates_using(self, changed: set[str]) -> set[str]:
         """The templates that include, import or extend any of `changed`, and `changed`."""
@@ -157,48 +255,3 @@ class Renderer:
             if not more:
                 return affected
             affected |= more
-
-
-# The templates rendered for each indicator (templates_using finds what they include).
-INDICATOR_TEMPLATES = {"indicator.html", "print.html", "_indicator_facts.html",
-                       "_indicator_sections.html"}
-
-
-def site_pages(cat: catalog_mod.Catalog, built: dt.date, history) -> Iterator[Page]:
-    """Every output besides the indicators' own pages: the pages and files that list them."""
-    recent = [(change, cat.by_source.get(change.path))
-              for change in history.recent(lambda path: path not in cat.drafts)]
-    commits: dict[str, list] = {}  # the home page lists commits, each with what it changed
-    for change, ind in recent:
-        commits.setdefault(change.commit, []).append((change, ind))
-    yield Page(urls.HOME, "home.html", {"cat": cat, "build_date": built, "history": history,
-                                        "commits": list(commits.values())[:8]})
-    yield Page(urls.FEED, "feed.xml", {"cat": cat, "history": history, "recent": recent})
-    yield Page(urls.STRATEGY, "strategy_index.html", {"cat": cat})
-    yield Page(urls.STRATEGY_NONE, "strategy_none.html", {"cat": cat}, frozenset({"node:"}))
-    for node in cat.site.strategy.walk():
-        yield Page(node.path, "strategy_node.html", {"cat": cat, "node": node},
-                   frozenset(f"node:{n.number}" for n in node.walk()))
-    yield Page(urls.AGENCIES, "agency_index.html", {"cat": cat})
-    for agency in cat.agencies:
-        deps = frozenset({f"agency:{agency.code}"})
-        yield Page(agency.path, "agency.html", {"cat": cat, "agency": agency}, deps)
-        inds = cat.by_agency.get(agency.code)
-        if inds:
-            yield Page(opendata.agency_csv(agency.code), deps=deps, shows=frozenset({"csv"}),
-                       make=lambda inds=inds: opendata.csv_file(inds))
-            yield Page(opendata.agency_json(agency.code), deps=deps, shows=frozenset({"json"}),
-                       make=lambda inds=inds: opendata.json_file(inds))
-    yield Page(urls.YEARS, "year_index.html", {"cat": cat})
-    for year in cat.years:
-        yield Page(urls.year(year), "year.html", {"cat": cat, "year": year},
-                   frozenset({f"year:{year}"}))
-    yield Page(urls.SEARCH, "search.html", {"cat": cat}, frozenset())
-    yield Page(search.INDEX, shows=frozenset({"search", "texts"}),  # it gives the texts' size
-               make=lambda: search.index_script(cat))
-    yield Page(search.TEXTS, shows=frozenset({"texts"}), make=lambda: search.texts_script(cat))
-    yield Page(urls.DATA, "data.html", {"cat": cat})
-    yield Page(opendata.ALL_CSV, shows=frozenset({"csv"}), make=lambda: opendata.csv_file(cat.indicators))
-    yield Page(opendata.ALL_JSON, shows=frozenset({"json"}), make=lambda: opendata.json_file(cat.indicators))
-    if cat.site.base_url:
-        yield Page(urls.SITEMAP, make=lambda: urls.sitemap(cat))

@@ -1,7 +1,8 @@
 """Writing indicator files: a new empty one (`new`), or one from the old system's facts (`import`).
 
-Both use the same layout: every field in the schema's order, each section headed by its Thai title
-from the schema, empty where unknown, and the schema line at the top for editors.
+Both use the same layout: every field in the field table's order, each section headed by its
+Thai label, empty where unknown, and the schema line at the top for editors. (quickyaml reads
+exactly this layout fast.)
 """
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import thai, urls
+from . import fields, pages, thai
 from .diagnostics import UsageError
+from .i18n import _, bilingual, standard
 from .load import plain_value
 from .quickyaml import UNSAFE, plain  # plain: text that reads back as itself unquoted
 from .model import LOWER_UNITS, TYPES
-from .validate import schema
 
 SCHEMA_LINE = "# yaml-language-server: $schema={}schema/indicator.schema.json"
 EMPTY_QUARTERS = [{"quarter": n} for n in (1, 2, 3, 4)]
@@ -56,54 +57,51 @@ def block(value: str | None, indent: int) -> str:
 
 
 def indicator_text(d: dict, comments: list[str] = (), depth: int = 3) -> str:
-    """The text of an indicator file holding `d` (keys as in the schema), every section present."""
-    props = schema("indicator")["properties"]
-    title = lambda key: props[key].get("title", "")  # noqa: E731
+    """The text of an indicator file holding `d` (keys as in the field table), every field in
+    the table's order, each section headed by its label."""
+    words = standard("th")
     out = [SCHEMA_LINE.format("../" * depth)] + [f"# {c}" for c in comments]
-    put = lambda key, text="": out.append(f"{key}: {text}".rstrip())  # noqa: E731
-    for key in ("fiscal_year", "agency", "code", "order", "name"):
-        put(key, scalar(d.get(key)))
-    put("type", scalar(d.get("type")) + "  # " + ", ".join(f"{k} = {v}" for k, v in TYPES.items()))
-    put("result_level", scalar(d.get("result_level")) + "  # output = ผลผลิต, outcome = ผลลัพธ์")
-    put("tags", flow_list(d.get("tags") or []))
-    put("evaluation_dimension", scalar(d.get("evaluation_dimension")))
-    put("unit", scalar(d.get("unit")))
-    put("direction", scalar(d.get("direction")) + "  # higher = ยิ่งมากยิ่งดี, lower = ยิ่งน้อยยิ่งดี")
-    for key in ("target", "achieved"):
-        put(key, scalar(d.get(key)))
-    a = d.get("assessment") or {}
-    out += ["", f"# {title('assessment')}", "assessment:",
-            f"  quarter: {scalar(a.get('quarter'))}".rstrip(),
-            f"  score: {scalar(a.get('score'))}".rstrip()]
-    quarters = d.get("quarters") or []
-    out += ["", f"# {title('quarters')}: เว้นว่าง = ยังไม่รายงาน (ไม่ใช่ 0)",
-            "quarters:" if quarters else "quarters: []"]
-    for q in quarters:
-        out += [*[f"  # {c}" for c in q.get("comments", [])],
-                f"  - quarter: {q['quarter']}",
-                f"    result: {scalar(q.get('result'))}".rstrip(),
-                f"    score: {scalar(q.get('score'))}".rstrip(),
-                ("    pair: " + flow_list(q["pair"])) if q.get("pair")
-                else "    pair:",
-                f"    report: {block(q.get('report'), 6)}".rstrip()]
-    for key in ("summary", "definition", "calculation"):
-        out += ["", f"# {title(key)}", f"{key}: {block(d.get(key), 2)}".rstrip()]
-    out += ["", f"# {title('rubric')}: level, description, weight (ร้อยละของน้ำหนักคะแนน)"]
-    rubric = d.get("rubric") or []
-    out.append("rubric:" if rubric else "rubric: []")
-    for r in rubric:
-        out += [f"  - level: {r['level']}", f"    description: {scalar(r.get('description'))}",
-                f"    weight: {scalar(r.get('weight'))}".rstrip()]
-    out += ["", f"# {title('data_collection')}",
-            f"data_collection: {block(d.get('data_collection'), 2)}".rstrip()]
-    for key in ("evidence", "strategy", "projects"):
-        items = d.get(key) or []
-        out += ["", f"# {title(key)}", f"{key}:" if items else f"{key}: []"]
-        out += [f"  - {scalar(item)}" for item in items]
-    out += ["", f"# {title('notes')}", f"notes: {block(d.get('notes'), 2)}".rstrip()]
-    if d.get("source"):
-        out.append(f"source: {scalar(d['source'])}")
+    for f in fields.FIELDS:
+        value = d.get(f.name)
+        if f.omit_empty and value in (None, "", fields.default(f)):
+            continue
+        if f.section:
+            heading = words(f.label) + (f": {words(f.comment)}" if f.comment else "")
+            out += ["", f"# {heading}"]
+        out += _lines(f, value, words)
     return "\n".join(out) + "\n"
+
+
+def _lines(f: fields.Field, value: Any, words, indent: str = "") -> list[str]:
+    """The lines of one field (`indent`: inside a row)."""
+    key = f"{indent}{f.name}:"
+    if f.kind == "markdown":
+        return [f"{key} {block(value, len(indent) + 2)}".rstrip()]
+    if f.kind in ("texts", "nodes") and not f.section:
+        return [f"{key} {flow_list(value or [])}"]
+    if f.kind in ("texts", "nodes"):
+        return [f"{key} []"] if not value else [key] + [f"{indent}  - {scalar(v)}" for v in value]
+    if f.kind == "pair":
+        return [f"{key} {flow_list(value)}" if value else key]
+    if f.kind == "object":
+        value = value or {}
+        return [key] + [line for p in f.parts for line in _lines(p, value.get(p.name), words,
+                                                                 indent + "  ")]
+    if f.kind == "rows":
+        return [f"{key} []"] if not value else [key] + [
+            line for row in value for line in _row_lines(f, row, words, indent)]
+    note = words(f.comment) if f.comment else ", ".join(
+        f"{k} = {words(label)}" for k, label in f.choices.items() if k is not None)
+    return [f"{key} {scalar(value)}".rstrip() + (f"  # {note}" if note else "")]
+
+
+def _row_lines(f: fields.Field, row: dict, words, indent: str) -> list[str]:
+    """One row of a table field: its comments, then `- first: n`, then the other parts."""
+    first, *rest = f.parts
+    lines = [f"{indent}  # {c}" for c in row.get("comments", [])]
+    lines.append(f"{indent}  - {first.name}: {scalar(row.get(first.name))}")
+    return lines + [line for p in rest for line in _lines(p, row.get(p.name), words,
+                                                          indent + "    ")]
 
 
 def file_path(content: Path, fiscal_year: Any, code: Any) -> Path:
@@ -111,20 +109,20 @@ def file_path(content: Path, fiscal_year: Any, code: Any) -> Path:
 
     Raises UsageError for a code or year the schema would refuse (and so for any path that
     would lead outside content/)."""
-    props = schema("indicator")["properties"]
-    year = thai.arabic_digits(fiscal_year).strip() if fiscal_year else urls.NO_YEAR
+    year = thai.arabic_digits(fiscal_year).strip() if fiscal_year else pages.NO_YEAR
     code = str(code).strip()
-    year_pattern = next(o["pattern"] for o in props["fiscal_year"]["oneOf"] if "pattern" in o)
-    if not re.fullmatch(props["code"]["pattern"].strip("^$"), code):
-        raise UsageError(f"รหัสตัวชี้วัดไม่ถูกต้อง (invalid code): {code!r}")
-    if year != urls.NO_YEAR and not re.fullmatch(year_pattern.strip("^$"), year):
-        raise UsageError(f"ปีงบประมาณไม่ถูกต้อง (invalid fiscal year): {year!r}")
+    year_pattern = next(o["pattern"] for o in fields.KINDS["year"][0]["oneOf"] if "pattern" in o)
+    if not re.fullmatch(fields.BY_NAME["code"].schema["pattern"].strip("^$"), code):
+        raise UsageError(bilingual(_("invalid indicator code: %(code)s", code=repr(code))))
+    if year != pages.NO_YEAR and not re.fullmatch(year_pattern.strip("^$"), year):
+        raise UsageError(bilingual(_("invalid fiscal year: %(year)s", year=repr(year))))
     return content / "indicators" / year / f"{code}.yaml"
 
 
 # -- the old system's facts (../shared/reference/sample-indicators.json) ---------------------
 
-_TYPE_KEYS = {label: key for key, label in TYPES.items()}
+# The old system's pages name the type in Thai: its labels in our catalogue are those names.
+_TYPE_KEYS = {standard("th")(label): key for key, label in TYPES.items()}
 
 
 def _number(text: str | None) -> Decimal | None:
@@ -133,7 +131,7 @@ def _number(text: str | None) -> Decimal | None:
         return None
     text = str(text).strip()
     if not _NUMBER.match(text):
-        raise UsageError(f"ไม่ใช่ตัวเลข (not a number): {text!r}")
+        raise UsageError(bilingual(_("not a number: %(text)s", text=repr(text))))
     return Decimal(text.replace(",", ""))
 
 
@@ -158,8 +156,11 @@ def from_old_system(record: dict) -> dict:
         pair = [_number(x) for x in q["ratio"].split("/")] if q.get("ratio") else None
         comments = []
         if result == 0 and pair == [0, 0]:
-            comments.append(f"ระบบเดิมแสดงผลงานไตรมาสที่ {q['q']} เป็น {q['result']} และคะแนน "
-                            f"{q['ratio']}: ยังไม่ได้รายงาน จึงเว้นว่าง")
+            words = standard("th")
+            comments.append(words(
+                "the old system showed the result of quarter %(n)s as %(result)s with the score "
+                "%(ratio)s: not reported yet, so it is left empty", n=q["q"], result=q["result"],
+                ratio=q["ratio"]))
             result = None
         quarters.append({"quarter": int(q["q"]), "result": result, "score": score,
                          "pair": pair, "comments": comments})
@@ -198,9 +199,12 @@ def import_old_system(json_path: Path, content: Path, overwrite: bool = False) -
         target = file_path(content, fields["fiscal_year"], fields["code"])
         if target.exists() and not overwrite:
             continue
-        comments = [f"นำเข้าจากข้อเท็จจริงของระบบเดิม ({json_path.name}): ไม่มีข้อความรายงาน นิยาม "
-                    "และเกณฑ์ จึงเว้นว่าง"]
-        comments += [f"ข้อสังเกตของผู้บันทึก: {n}" for n in record.get("notes") or []]
+        words = standard("th")
+        comments = [words("imported from the old system's facts (%(file)s): they hold no report "
+                          "texts, definition or rubric, so those are left empty",
+                          file=json_path.name)]
+        comments += [words("the gatherer's remark: %(note)s", note=n)
+                     for n in record.get("notes") or []]
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(indicator_text(fields, comments), encoding="utf-8")
         written.append(target)

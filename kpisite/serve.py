@@ -18,13 +18,12 @@ from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from livereload.watcher import Watcher
 from tornado.web import HTTPError
 
-from . import THEME
-from .diagnostics import ContentError, report
-from .pipeline import Builder
+from .diagnostics import ContentError, UsageError, report
+from .i18n import _, bilingual, standard
+from .incremental import Preview
 from .render import error_page
+from .theme import Theme
 from .write import STATE
-
-WATCHED_THEME = ("templates", "static", "schema")
 
 
 class Scanner:
@@ -57,41 +56,45 @@ class Scanner:
         return changed
 
 
-class Preview:
-    """The builder, the latest problems, and what the browser is shown meanwhile."""
+class Session:
+    """The preview, the latest problems, and what the browser is shown meanwhile."""
 
-    def __init__(self, builder: Builder):
-        self.builder = builder
+    def __init__(self, preview: Preview):
+        self.preview = preview
         self.error_html: str | None = None
 
     def rebuild(self, changed: set[Path] | None = None) -> None:
         start = time.perf_counter()
         try:
-            written = self.builder.update(changed) if changed else self._full()
+            written = self.preview.update(changed) if changed else self.preview.build()
         except ContentError as exc:
-            self.error_html = error_page(exc.problems)
+            self.error_html = error_page(exc.problems, standard("th"))
             print(report(exc.problems), file=sys.stderr, flush=True)
-            print("มีข้อผิดพลาด: เบราว์เซอร์จะแสดงรายการจนกว่าจะแก้ (content has errors; "
-                  "the browser shows them until fixed)", file=sys.stderr, flush=True)
+            print(bilingual(_("the content has errors: the browser shows them until they are "
+                              "fixed")), file=sys.stderr, flush=True)
+            return
+        except UsageError as exc:  # the theme's files, or the output folder
+            self.error_html = error_page([], standard("th"), str(exc))
+            print(f"kpisite: {exc}", file=sys.stderr, flush=True)
             return
         self.error_html = None
         took = (time.perf_counter() - start) * 1000
         if written is None:
-            print(f"สร้างเว็บไซต์ทั้งหมดใน (built everything in) {took:.0f} ms", flush=True)
+            print(bilingual(_("built everything in %(ms)s ms", ms=f"{took:.0f}")), flush=True)
             return
-        shown = ", ".join(written[:8]) + (f" และอีก {len(written) - 8}" if len(written) > 8 else "")
-        print(f"สร้างใหม่ (rebuilt) {len(written)} ไฟล์ใน {took:.0f} ms: {shown or '-'}", flush=True)
-
-    def _full(self) -> None:
-        self.builder.build()
+        shown = ", ".join(written[:8]) + (bilingual(_(" and %(count)s more",
+                                                      count=len(written) - 8))
+                                          if len(written) > 8 else "")
+        print(bilingual(_("rebuilt %(count)s files in %(ms)s ms", count=len(written),
+                          ms=f"{took:.0f}")) + f": {shown or '-'}", flush=True)
 
 
 class PreviewWatcher(Watcher):
     """livereload's watcher, told exactly which files changed (its own stops at the first)."""
 
-    def __init__(self, preview: Preview, scanner: Scanner):
+    def __init__(self, session: Session, scanner: Scanner):
         super().__init__()
-        self.preview, self.scanner = preview, scanner
+        self.session, self.scanner = session, scanner
         for folder in scanner.folders:  # for livereload's bookkeeping; examine() does the work
             self.watch(str(folder))
 
@@ -101,11 +104,11 @@ class PreviewWatcher(Watcher):
         changed = self.scanner.changes()
         if not changed:
             return None, None
-        self.preview.rebuild(changed)
+        self.session.rebuild(changed)
         return str(sorted(changed)[0]), None
 
 
-def handler_for(preview: Preview):
+def handler_for(session: Session):
     class PreviewHandler(StaticFileHandler):
         """Serves the built site, or the error page while the content has errors."""
 
@@ -116,26 +119,26 @@ def handler_for(preview: Preview):
             return resolved
 
         async def get(self, path, include_body=True):
-            if preview.error_html is not None and (path == "" or path.endswith(".html")):
+            if session.error_html is not None and (path == "" or path.endswith(".html")):
                 self.set_status(500)
                 self.set_header("Content-Type", "text/html; charset=UTF-8")
-                self.finish(preview.error_html)
+                self.finish(session.error_html)
                 return
             await super().get(path, include_body)
 
     return PreviewHandler
 
 
-def serve(builder: Builder, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False):
-    """Build, then serve `builder.out` until interrupted."""
-    preview = Preview(builder)
-    scanner = Scanner([builder.project.content] + [THEME / f for f in WATCHED_THEME])
-    preview.rebuild()
+def serve(preview: Preview, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False):
+    """Build, then serve `preview.out` until interrupted."""
+    session = Session(preview)
+    scanner = Scanner([preview.project.content] + Theme().folders)
+    session.rebuild()
     LiveReloadHandler.DEFAULT_RELOAD_TIME = 0  # reload after every save, however quick
     logging.getLogger("livereload").setLevel(logging.WARNING)
-    server = Server(watcher=PreviewWatcher(preview, scanner))
-    server.SFH = handler_for(preview)
+    server = Server(watcher=PreviewWatcher(session, scanner))
+    server.SFH = handler_for(session)
     url = f"http://{host}:{port}/"
-    print(f"พรีวิวที่ (serving) {url}  (Ctrl+C เพื่อหยุด)", flush=True)
-    server.serve(host=host, port=port, root=str(builder.out), open_url_delay=0.5 if open_browser else None,
-                 restart_delay=0)
+    print(bilingual(_("serving %(url)s  (Ctrl+C to stop)", url=url)), flush=True)
+    server.serve(host=host, port=port, root=str(preview.out),
+                 open_url_delay=0.5 if open_browser else None, restart_delay=0)

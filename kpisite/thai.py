@@ -1,4 +1,5 @@
-"""Thai digits, Buddhist-Era dates, and fiscal-year and quarter arithmetic.
+"""Thai digits, the Buddhist Era, and fiscal-year and quarter arithmetic (how dates are
+written is the catalogue's: i18n.Words).
 
 The Thai government fiscal year runs 1 October - 30 September and is named by the Buddhist-Era
 year (CE + 543) in which it ends; quarter 1 is October-December.
@@ -15,15 +16,6 @@ _THAI = "๐๑๒๓๔๕๖๗๘๙"
 _TO_THAI = str.maketrans(_ARABIC, _THAI)
 _TO_ARABIC = str.maketrans(_THAI, _ARABIC)
 
-MONTHS = (
-    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
-    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
-)
-MONTHS_SHORT = (
-    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
-    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
-)
-
 
 def thai_digits(text: object) -> str:
     """Write the Arabic digits of `text` as Thai digits (๐-๙)."""
@@ -38,12 +30,6 @@ def arabic_digits(text: object) -> str:
 def be_year(ce_year: int) -> int:
     """The Buddhist-Era year of a Common-Era year."""
     return ce_year + BE_OFFSET
-
-
-def format_date(day: dt.date, short: bool = False) -> str:
-    """A date as Thai readers write it: '23 พฤศจิกายน 2569' (or '23 พ.ย. 2569')."""
-    months = MONTHS_SHORT if short else MONTHS
-    return f"{day.day} {months[day.month - 1]} {be_year(day.year)}"
 
 
 def fiscal_year(day: dt.date) -> int:
@@ -79,9 +65,3 @@ def quarter_bounds(fy: int, quarter: int) -> tuple[dt.date, dt.date]:
     year, month = start.year + (first_month - 1) // 12, (first_month - 1) % 12 + 1
     next_year, next_month = (year + 1, 1) if month + 3 > 12 else (year, month + 3)
     return dt.date(year, month, 1), dt.date(next_year, next_month, 1) - dt.timedelta(days=1)
-
-
-def quarter_months(fy: int, quarter: int) -> str:
-    """The months of a fiscal quarter, e.g. 'ต.ค.-ธ.ค. 2563'."""
-    start, end = quarter_bounds(fy, quarter)
-    return f"{MONTHS_SHORT[start.month - 1]}-{MONTHS_SHORT[end.month - 1]} {be_year(end.year)}"

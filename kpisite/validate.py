@@ -8,44 +8,78 @@ import difflib
 import json
 from decimal import Decimal
 from collections import defaultdict
-from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 import fastjsonschema
 
-from . import THEME, model, urls
+from . import model, pages
 from .catalog import year_label
-from .diagnostics import ERROR, WARNING, Problem
+from .diagnostics import ERROR, WARNING, Problem, UsageError
+from .i18n import N_, Message, _, bilingual, standard
 from .load import Source, find_line
 
 if TYPE_CHECKING:
     import jsonschema
 
-SCHEMA_DIR = THEME / "schema"
-
+_OR = N_(" or ")
 _TYPE_NAMES = {
-    "string": "ข้อความ (text)", "number": "ตัวเลข (number)", "integer": "จำนวนเต็ม (integer)",
-    "boolean": "true หรือ false", "array": "รายการ (list)", "object": "ชุดของช่อง (mapping)",
-    "null": "ค่าว่าง (empty)",
+    "string": N_("text"), "number": N_("a number"), "integer": N_("a whole number"),
+    "boolean": N_("true or false"), "array": N_("a list"), "object": N_("a mapping of fields"),
+    "null": N_("empty"),
 }
 
 
-@cache
-def schema(kind: str) -> dict:
-    return json.loads((SCHEMA_DIR / f"{kind}.schema.json").read_text(encoding="utf-8"))
+class SchemaError(UsageError):
+    """A schema file that cannot be read or compiled: the theme's fault, not the content's."""
 
 
-@cache
-def quick_check(kind: str):
-    """A compiled yes/no check (fastjsonschema): ten times faster than listing errors.
+class Schemas:
+    """The JSON Schemas in one folder, each read and compiled once (the preview server makes a
+    new Schemas when a schema file changes)."""
 
-    It is compiled with each "$ref" replaced by what it names: for a $ref, fastjsonschema
-    calls a function and spells out the value's path on every call, which made the check of
-    an indicator file three times slower.
-    """
-    whole = schema(kind)
-    return fastjsonschema.compile(_inlined(whole, whole.get("definitions", {})), use_formats=False)
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._schemas: dict[str, dict] = {}
+        self._quick: dict[str, Callable] = {}
+        self._full: dict[str, jsonschema.Draft7Validator] = {}
+
+    def schema(self, kind: str) -> dict:
+        if kind not in self._schemas:
+            path = self.folder / f"{kind}.schema.json"
+            try:
+                self._schemas[kind] = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise SchemaError(bilingual(_("the schema %(file)s cannot be read: %(detail)s",
+                                              file=str(path), detail=str(exc)))) from None
+        return self._schemas[kind]
+
+    def quick_check(self, kind: str) -> Callable:
+        """A compiled yes/no check (fastjsonschema): ten times faster than listing errors.
+
+        It is compiled with each "$ref" replaced by what it names: for a $ref, fastjsonschema
+        calls a function and spells out the value's path on every call, which made the check
+        of an indicator file three times slower.
+        """
+        if kind not in self._quick:
+            whole = self.schema(kind)
+            try:
+                self._quick[kind] = fastjsonschema.compile(
+                    _inlined(whole, whole.get("definitions", {})), use_formats=False)
+            except (fastjsonschema.JsonSchemaDefinitionException, TypeError, ValueError,
+                    AttributeError, KeyError, RecursionError) as exc:
+                raise SchemaError(bilingual(_(
+                    "the schema %(file)s cannot be compiled: %(detail)s",
+                    file=str(self.folder / f"{kind}.schema.json"), detail=str(exc)))) from None
+        return self._quick[kind]
+
+    def validator(self, kind: str) -> jsonschema.Draft7Validator:
+        """The validator that lists every error, for files that fail the quick check."""
+        if kind not in self._full:
+            import jsonschema  # here: importing it takes 45 ms, and most builds never need it
+
+            self._full[kind] = jsonschema.Draft7Validator(self.schema(kind))
+        return self._full[kind]
 
 
 def _inlined(node, definitions: dict, through: tuple = ()):
@@ -61,76 +95,86 @@ def _inlined(node, definitions: dict, through: tuple = ()):
     return {key: _inlined(value, definitions, through) for key, value in node.items()}
 
 
-@cache
-def _validator(kind: str) -> jsonschema.Draft7Validator:
-    """The validator that lists every error, for files that fail the quick check."""
-    import jsonschema  # here: importing it takes 45 ms, and most builds never need it
-
-    return jsonschema.Draft7Validator(schema(kind))
-
-
-def check_schema(source: Source, kind: str) -> list[Problem]:
+def check_schema(source: Source, kind: str, schemas: Schemas) -> list[Problem]:
     """Problems of `source` against schema/<kind>.schema.json."""
     try:
-        quick_check(kind)(source.data)
+        schemas.quick_check(kind)(source.data)
         return []  # the common case
     except fastjsonschema.JsonSchemaException as quick_error:
-        found = [problem for error in _validator(kind).iter_errors(source.data)
-                 for problem in _translate(error, source, kind)]
+        schema = schemas.schema(kind)
+        found = [problem for error in schemas.validator(kind).iter_errors(source.data)
+                 for problem in _translate(error, source, schema)]
         # The two validators should agree; if only the quick one objects, say what it saw.
         return found or [source.problem(tuple(quick_error.path[1:]) if quick_error.path else (),
-                                        f"ค่าไม่ถูกต้อง (invalid): {quick_error.message}")]
+                                        _("invalid: %(detail)s", detail=quick_error.message))]
 
 
-def _translate(error: jsonschema.ValidationError, source: Source, kind: str) -> list[Problem]:
+def _translate(error: jsonschema.ValidationError, source: Source, schema: dict) -> list[Problem]:
     """A schema error in an editor's words."""
     path = tuple(error.absolute_path)
     value, keyword, expected = error.instance, error.validator, error.validator_value
     if keyword == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
-        return [source.problem(path + (key,), f"ไม่รู้จักช่องนี้ (unknown field){_did_you_mean(key, allowed)}")
+        return [source.problem(path + (key,), _("unknown field") + _did_you_mean(key, allowed))
                 for key in value if key not in allowed]
     if keyword == "required":
-        missing = [k for k in expected if k not in value]
-        return [source.problem(path + (k,), f"ขาดช่อง '{k}' ({_title(kind, path + (k,))}) "
-                                           f"ที่ต้องมี (required field is missing)")
-                for k in missing]
+        return [source.problem(path + (k,), _("the required field '%(field)s' (%(title)s) is "
+                                              "missing", field=k, title=_title(schema, path + (k,))))
+                for k in expected if k not in value]
+    hint = ""
+    if error.validator in ("pattern", "oneOf", "anyOf"):
+        hint = error.schema.get("description") or _description(schema, path)
+    return [source.problem(path, _message(error, schema, path), note=hint)]
+
+
+def _message(error: jsonschema.ValidationError, schema: dict, path: tuple) -> Message:
+    """What is wrong with one value."""
+    value, keyword, expected = error.instance, error.validator, error.validator_value
     if keyword == "type":
-        types = [expected] if isinstance(expected, str) else expected
-        types = [t for t in types if t != "null"]
-        names = " หรือ ".join(_TYPE_NAMES[t] for t in types)
-        message = f"ต้องเป็น {names} แต่ได้ {_show(value)} (expected {' or '.join(types)})"
+        types = [t for t in ([expected] if isinstance(expected, str) else expected) if t != "null"]
+        names = _joined([_(_TYPE_NAMES[t]) for t in types], _(_OR))
+        message = _("expected %(types)s, not %(value)s", value=_show(value), types=names)
         if "number" in types and isinstance(value, str):
-            message += ": เขียนเป็นตัวเลขล้วน ไม่มีจุลภาคหรือ % เช่น 1407.52"
+            message += _(": write the number alone, without commas or %, e.g. 1407.52")
         if "string" in types and isinstance(value, (int, float, bool)):
-            message += f": ใส่เครื่องหมายคำพูด เช่น \"{value}\""
+            message += _(': put it in quotes, e.g. "%(value)s"', value=value)
         if "boolean" in types and str(value).lower() in ("yes", "no", "on", "off", "y", "n"):
-            message += ": เขียน true หรือ false (ที่นี่ yes/no/on/off ไม่ใช่ค่าจริง/เท็จ)"
-    elif keyword == "enum":
-        options = ", ".join("(ว่าง)" if o is None else str(o) for o in expected)
-        message = (f"ต้องเป็นค่าใดค่าหนึ่งใน: {options} แต่ได้ {_show(value)} "
-                   f"(expected one of: {options}){_did_you_mean(str(value), [str(o) for o in expected])}")
-    elif keyword == "pattern":
-        hint = error.schema.get("description") or _description(kind, path)
-        message = f"รูปแบบไม่ถูกต้อง: {_show(value)} (does not match the expected form). {hint}"
-    elif keyword in ("minimum", "maximum"):
-        word = "ไม่น้อยกว่า" if keyword == "minimum" else "ไม่เกิน"
-        message = f"ต้อง{word} {_show(expected)} แต่ได้ {_show(value)} ({keyword} {_show(expected)})"
-    elif keyword in ("minItems", "maxItems"):
-        word = "อย่างน้อย" if keyword == "minItems" else "ไม่เกิน"
-        message = f"ต้องมี{word} {expected} รายการ แต่มี {len(value)} ({keyword} {expected})"
-    elif keyword == "minLength":
-        message = "ต้องไม่ว่าง (must not be empty)"
-    elif keyword in ("oneOf", "anyOf"):
-        message = f"ค่าไม่ถูกต้อง: {_show(value)}. {_description(kind, path)}"
-    else:
-        message = error.message
-    return [source.problem(path, message)]
+            message += _(": write true or false (yes/no/on/off are not true and false here)")
+        return message
+    if keyword == "enum":
+        options = _joined([_("(empty)") if o is None else Message(str(o)) for o in expected],
+                          Message(", "))
+        return _("expected one of: %(options)s, not %(value)s", options=options,
+                 value=_show(value)) + _did_you_mean(str(value), [str(o) for o in expected])
+    if keyword == "pattern":
+        return _("%(value)s does not have the expected form", value=_show(value))
+    if keyword in ("minimum", "maximum"):
+        return (_("must be at least %(limit)s, not %(value)s", limit=_show(expected),
+                  value=_show(value)) if keyword == "minimum" else
+                _("must be at most %(limit)s, not %(value)s", limit=_show(expected),
+                  value=_show(value)))
+    if keyword in ("minItems", "maxItems"):
+        return (_("must have at least %(limit)s items, not %(count)s", limit=expected,
+                  count=len(value)) if keyword == "minItems" else
+                _("must have at most %(limit)s items, not %(count)s", limit=expected,
+                  count=len(value)))
+    if keyword == "minLength":
+        return _("must not be empty")
+    if keyword in ("oneOf", "anyOf"):
+        return _("invalid value: %(value)s", value=_show(value))
+    return _("invalid: %(detail)s", detail=error.message)
 
 
-def _schema_at(kind: str, path: tuple) -> dict:
+def _joined(parts: list[Message], between: Message) -> Message:
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + between + part
+    return out
+
+
+def _schema_at(root: dict, path: tuple) -> dict:
     """The (sub)schema that describes the field at `path`."""
-    node, root = schema(kind), schema(kind)
+    node = root
     for part in path:
         if "$ref" in node:
             node = root["definitions"][node["$ref"].rsplit("/", 1)[-1]] | {
@@ -145,12 +189,12 @@ def _schema_at(kind: str, path: tuple) -> dict:
     return node
 
 
-def _title(kind: str, path: tuple) -> str:
-    return _schema_at(kind, path).get("title", "")
+def _title(schema: dict, path: tuple) -> str:
+    return _schema_at(schema, path).get("title", "")
 
 
-def _description(kind: str, path: tuple) -> str:
-    return _schema_at(kind, path).get("description", "")
+def _description(schema: dict, path: tuple) -> str:
+    return _schema_at(schema, path).get("description", "")
 
 
 def _show(value) -> str:
@@ -160,68 +204,88 @@ def _show(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
+def _did_you_mean(word: str, options: Iterable[str]) -> Message:
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" หมายถึง '{close[0]}' หรือไม่? (did you mean '{close[0]}'?)" if close else ""
+    return _("; did you mean '%(word)s'?", word=close[0]) if close else _NOTHING
+
+
+_NOTHING = Message("")
 
 
 # -- rules beyond the schema -----------------------------------------------------------------
 
-def check_indicator(source: Source, site: model.Site) -> tuple[model.Indicator | None, list[Problem]]:
+def check_indicator(source: Source, site: model.Site, schemas: Schemas
+                    ) -> tuple[model.Indicator | None, list[Problem]]:
     """The Indicator of a content file, and every problem found in it alone."""
-    problems = check_schema(source, "indicator")
+    problems = check_schema(source, "indicator", schemas)
     if problems:
         return None, problems
     ind = model.indicator_from(source.data, source.rel)
-    add = lambda path, msg, sev=ERROR: problems.append(source.problem(path, msg, sev))  # noqa
+    found = [*_quarters_once(source), *_rubric_levels(ind), *_references(ind, site),
+             *_warnings(source, ind)]
+    return ind, [source.problem(path, message, severity) for path, message, severity in found]
 
+
+def _quarters_once(source: Source) -> Iterator[tuple]:
     seen: set[int] = set()
     for i, q in enumerate(source.data.get("quarters") or []):
         if q["quarter"] in seen:
-            add(("quarters", i, "quarter"), f"ไตรมาสที่ {q['quarter']} ซ้ำ: แต่ละไตรมาสมีได้แถวเดียว "
-                                            "(quarter listed twice)")
+            yield (("quarters", i, "quarter"), _("quarter %(n)s is listed twice: each quarter has "
+                                                 "one row", n=q["quarter"]), ERROR)
         seen.add(q["quarter"])
 
+
+def _rubric_levels(ind: model.Indicator) -> Iterator[tuple]:
     levels = sorted(r.level for r in ind.rubric)
     if levels and levels != list(range(1, len(levels) + 1)):
-        add(("rubric",), f"ระดับในเกณฑ์ต้องเป็น 1 ถึง {len(levels)} ครบและไม่ซ้ำ แต่ได้ "
-                         f"{', '.join(map(str, levels))} (rubric levels must be 1..n)")
+        yield (("rubric",), _("the rubric's levels must be 1 to %(n)s, each once, not "
+                              "%(levels)s", n=len(levels), levels=", ".join(map(str, levels))),
+               ERROR)
     weights = [r.weight for r in sorted(ind.rubric, key=lambda r: r.level) if r.weight is not None]
     if any(b <= a for a, b in zip(weights, weights[1:])):
-        add(("rubric",), "ร้อยละของน้ำหนักคะแนนต้องเพิ่มขึ้นตามระดับ (weights must increase with "
-                         f"the level): {', '.join(model.fmt(w) for w in weights)}")
+        yield (("rubric",), _("the weights must increase with the level: %(weights)s",
+                              weights=", ".join(model.fmt(w) for w in weights)), ERROR)
 
+
+def _references(ind: model.Indicator, site: model.Site) -> Iterator[tuple]:
+    """The agency and the strategy nodes an indicator names must exist."""
     if ind.agency is not None and ind.agency not in site.agencies:
-        add(("agency",), f"ไม่พบหน่วยงานรหัส '{ind.agency}' ใน content/agencies.yaml: เพิ่มหน่วยงานที่นั่น "
-                         f"หรือแก้รหัส (unknown agency){_did_you_mean(ind.agency, site.agencies)}")
+        yield (("agency",), _("unknown agency '%(code)s': add it to content/agencies.yaml or "
+                              "correct the code", code=ind.agency)
+               + _did_you_mean(ind.agency, site.agencies), ERROR)
     for i, number in enumerate(ind.strategy):
         if number not in site.strategy.by_number:
-            add(("strategy", i), f"ไม่พบโหนดยุทธศาสตร์ '{number}' ใน content/strategy.yaml (unknown "
-                                 f"strategy node){_did_you_mean(number, site.strategy.by_number)}")
+            yield (("strategy", i), _("unknown strategy node '%(number)s' (not in "
+                                      "content/strategy.yaml)", number=number)
+                   + _did_you_mean(number, site.strategy.by_number), ERROR)
 
+
+def _warnings(source: Source, ind: model.Indicator) -> Iterator[tuple]:
     if ind.fiscal_year is None:
-        add(("fiscal_year",), f"ไม่ได้ระบุปีงบประมาณ: จะแสดงเป็น '{year_label(urls.NO_YEAR)}' "
-                              "(no fiscal year)", WARNING)
+        yield (("fiscal_year",), _("no fiscal year: it will be shown as '%(label)s'",
+                                   label=standard("th").message(year_label(pages.NO_YEAR))),
+               WARNING)
     if ind.agency is None and ind.type != "goal":
-        add(("agency",), "ไม่ได้ระบุหน่วยงาน (no agency)", WARNING)
+        yield (("agency",), _("no agency"), WARNING)
     if ind.direction is None and ind.target is not None and ind.suggests_lower:
-        add(("direction",), "หน่วยหรือชื่อบอกว่ายิ่งน้อยยิ่งดี แต่ไม่ได้ระบุทิศทาง: ใส่ direction: lower "
-                            "(หรือ higher) เพื่อให้สถานะถูกต้อง (unit suggests lower is better; "
-                            "state the direction)", WARNING)
+        yield (("direction",), _("the unit or the name suggests that lower is better, but no "
+                                 "direction is stated: write direction: lower (or higher) so "
+                                 "that the status is right"), WARNING)
     a = ind.assessment
-    if a and a.quarter is not None and ind.quarters and a.quarter not in seen:
-        add(("assessment", "quarter"), f"ไม่มีไตรมาสที่ {a.quarter} ในตารางรายไตรมาส "
-                                       "(assessed quarter is not in the quarters)", WARNING)
+    listed = {q["quarter"] for q in source.data.get("quarters") or []}
+    if a and a.quarter is not None and ind.quarters and a.quarter not in listed:
+        yield (("assessment", "quarter"), _("the assessed quarter %(n)s is not in the quarterly "
+                                            "results", n=a.quarter), WARNING)
     for flag in ind.flags:
-        add(flag.field, f"{flag.th} ({flag.en})", WARNING)
-    return ind, problems
+        yield flag.field, flag.text, WARNING
 
 
-def check_duplicates(indicators: Iterable[model.Indicator], root: Path) -> list[Problem]:
-    """An indicator code is unique within its fiscal year: name every file that shares one."""
+def check_duplicates(identities: Iterable[tuple[str, str, str]], root: Path) -> list[Problem]:
+    """An indicator code is unique within its fiscal year: name every file that shares one.
+    `identities`: (file, year key, code) of each indicator."""
     groups: dict[tuple, list[str]] = defaultdict(list)
-    for ind in indicators:
-        groups[(ind.year_key, ind.code)].append(ind.source)
+    for source, year_key, code in identities:
+        groups[(year_key, code)].append(source)
     problems = []
     for (year, code), files in groups.items():
         if len(files) < 2:
@@ -229,43 +293,52 @@ def check_duplicates(indicators: Iterable[model.Indicator], root: Path) -> list[
         for f in files:
             others = ", ".join(o for o in files if o != f)
             line = find_line((root / f).read_text(encoding="utf-8-sig"), ("code",))
-            problems.append(Problem(f, line, "code",
-                                    f"รหัส {code} ซ้ำกับ {others} ({year_label(year)}): "
-                                    f"รหัสต้องไม่ซ้ำกันในปีเดียวกัน (duplicate code in fiscal year {year})"))
+            problems.append(Problem(f, line, "code", bilingual(_(
+                "the code %(code)s is also used by %(others)s (%(year)s): a code must be unique "
+                "within a fiscal year", code=code, others=others, year=year_label(year)))))
     return problems
 
 
-def check_site_files(sources: dict[str, Source]) -> list[Problem]:
+def check_site_files(sources: dict[str, Source], schemas: Schemas) -> list[Problem]:
     """site.yaml, agencies.yaml, strategy.yaml: schema, then unique codes and consistent numbering."""
-    problems = [p for kind, src in sources.items() for p in check_schema(src, kind)]
+    problems = [p for kind, src in sources.items() for p in check_schema(src, kind, schemas)]
     broken = {p.path for p in problems}
     if sources["agencies"].rel not in broken:
-        seen: set[str] = set()
-        for i, a in enumerate(sources["agencies"].data["agencies"]):
-            code = model.code_text(a["code"])
-            if code in seen:
-                problems.append(sources["agencies"].problem(
-                    ("agencies", i, "code"), f"รหัสหน่วยงาน {code} ซ้ำ (duplicate agency code)"))
-            seen.add(code)
-    if sources["strategy"].rel in broken:
-        return problems
-    numbers: set[str] = set()
+        problems += _agency_codes_once(sources["agencies"])
+    if sources["strategy"].rel not in broken:
+        problems += _node_numbers(sources["strategy"])
+    return problems
+
+
+def _agency_codes_once(source: Source) -> list[Problem]:
+    problems, seen = [], set()
+    for i, a in enumerate(source.data["agencies"]):
+        code = model.code_text(a["code"])
+        if code in seen:
+            problems.append(source.problem(("agencies", i, "code"),
+                                           _("the agency code %(code)s is listed twice", code=code)))
+        seen.add(code)
+    return problems
+
+
+def _node_numbers(source: Source) -> list[Problem]:
+    """Each node once; a node's number extends its parent's."""
+    problems, numbers = [], set()
 
     def walk(nodes: list, parent: str | None, path: tuple):
         for i, node in enumerate(nodes or []):
             number, here = model.node_number(node["number"]), path + (i,)
             if number in numbers:
-                problems.append(sources["strategy"].problem(here + ("number",),
-                                                            f"เลขโหนด {number} ซ้ำ (duplicate node)"))
+                problems.append(source.problem(here + ("number",), _(
+                    "the node number %(number)s is listed twice", number=number)))
             numbers.add(number)
-            expected_parent = number.rpartition(".")[0] or None
-            if expected_parent != parent:
-                want = f"ขึ้นต้นด้วย {parent}." if parent else "เป็นเลขชั้นเดียว เช่น 5"
-                problems.append(sources["strategy"].problem(
-                    here + ("number",), f"เลขโหนด {number} ต้อง{want} ตามโหนดแม่ "
-                                        "(a node's number extends its parent's)"))
+            if (number.rpartition(".")[0] or None) != parent:
+                problems.append(source.problem(here + ("number",), _(
+                    "the node number %(number)s must begin with %(parent)s. as its parent's does",
+                    number=number, parent=parent) if parent else _(
+                    "the node number %(number)s must be a single number, e.g. 5, as it has no "
+                    "parent", number=number)))
             walk(node.get("children"), number, here + ("children",))
 
-    walk(sources["strategy"].data["nodes"], None, ("nodes",))
+    walk(source.data["nodes"], None, ("nodes",))
     return problems
-

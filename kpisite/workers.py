@@ -3,7 +3,12 @@
 fork shares the parsed templates, the site, the history and the items themselves with the
 children: only chunk numbers go to them and only results come back. A worker takes the next
 chunk number from a pipe when it is free, so a slow chunk holds up no other.
-Workers die with the build that started them.
+
+A Team works in two phases over the same items. `gather` runs a job on every item; each job
+also leaves something for its worker to keep (a parsed file). The parent then looks at all
+the results together and decides; `publish` sends each worker a payload, and the worker runs
+the second job on what it kept (renders the pages). Workers die with the build that started
+them.
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ import signal
 import threading
 import traceback
 from multiprocessing.connection import Connection, Pipe, wait
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 PARALLEL_MIN = 200  # below this many items, starting processes costs more than it saves
 CHUNK = 64
@@ -25,78 +30,129 @@ CHUNK = 64
 _NUMBER = 4
 _PIPE_ROOM = 4096 // _NUMBER
 
+Gather = Callable[[Any], tuple[Any, Any]]  # item -> (its result, what its worker keeps)
+Publish = Callable[[Any, list], Iterable]  # (payload, what this worker kept) -> results
 
-def parallel(job: Callable, items: Sequence, jobs: int, chunk: int = CHUNK,
-             before_chunk: Callable | None = None) -> Iterator:
-    """job(item) for each item, on `jobs` forked processes when it pays, in any order. Results
-    come as chunks finish, so the caller handles them while the workers go on. An exception
-    in a worker is raised here. A worker calls `before_chunk` with each chunk it takes (not
-    called when the items run in this process).
+
+class Team:
+    """Workers for the two phases; in this process when forking would not pay.
 
     Forking is safe only while this process runs a single thread: the preview server's own
     builds stay in-process.
     """
-    if jobs <= 1 or len(items) < PARALLEL_MIN or threading.active_count() > 1:
-        yield from map(job, items)
-        return
-    chunk = max(chunk, -(-len(items) // _PIPE_ROOM))
-    chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
-    todo, todo_writer = os.pipe()
-    os.write(todo_writer, b"".join(n.to_bytes(_NUMBER, "little") for n in range(len(chunks))))
-    os.close(todo_writer)  # once the numbers are taken, a read finds the end: no more work
-    parent, children = os.getpid(), {}  # children: each worker's results pipe, and its pid
-    try:
-        for _ in range(min(jobs, len(chunks))):
-            _fork(children, lambda results: _work(job, before_chunk, chunks, todo, results,
-                                                  parent))
-        while children:
-            for reader in wait(list(children)):
-                try:
-                    kind, value = pickle.loads(reader.recv_bytes())
-                except (EOFError, OSError):  # the worker is gone: finished, or died
-                    status = os.waitstatus_to_exitcode(os.waitpid(children[reader], 0)[1])
-                    pid = children.pop(reader)
-                    reader.close()
-                    if status:
-                        raise RuntimeError(f"worker {pid} ended unexpectedly (status {status})"
-                                           ) from None
-                    continue
-                if kind == "error":
-                    error, trace = value
-                    raise error from RuntimeError(f"in worker {children[reader]}:\n{trace}")
-                yield from value
-    finally:
-        os.close(todo)
-        for reader, pid in children.items():  # an error, or the caller stopped early
+
+    def __init__(self, items: Sequence, jobs: int, gather: Gather, publish: Publish | None = None,
+                 chunk: int = CHUNK, before_chunk: Callable | None = None):
+        self.items, self.gather_job, self.publish_job = items, gather, publish
+        self.before_chunk = before_chunk
+        self.forked = jobs > 1 and len(items) >= PARALLEL_MIN and threading.active_count() == 1
+        self.jobs, self.chunk = jobs, max(chunk, -(-len(items) // _PIPE_ROOM))
+        self.kept: list = []  # in this process, when not forked
+        self.workers: dict[Connection, tuple[int, Connection]] = {}  # results -> (pid, commands)
+        self.waiting: set[Connection] = set()  # workers done gathering, waiting for a payload
+
+    def __enter__(self) -> Team:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- the phases -------------------------------------------------------------------------
+    def gather(self) -> Iterator:
+        """Each item's result, in any order, as chunks finish. An exception in a worker is
+        raised here. A worker calls `before_chunk` with each chunk it takes."""
+        if not self.forked:
+            for item in self.items:
+                result, kept = self.gather_job(item)
+                if kept is not None:
+                    self.kept.append(kept)
+                yield result
+            return
+        chunks = [self.items[i:i + self.chunk] for i in range(0, len(self.items), self.chunk)]
+        todo, todo_writer = os.pipe()
+        os.write(todo_writer, b"".join(n.to_bytes(_NUMBER, "little") for n in range(len(chunks))))
+        os.close(todo_writer)  # once the numbers are taken, a read finds the end: no more work
+        try:
+            parent = os.getpid()  # taken before forking: a worker orphaned early still knows
+            for _ in range(min(self.jobs, len(chunks))):
+                self._fork(lambda results, commands: _work(self, chunks, todo, results, commands,
+                                                           parent))
+        finally:
+            os.close(todo)
+        yield from self._receive(lambda: len(self.waiting) == len(self.workers))
+
+    def publish(self, payload: Any) -> Iterator:
+        """The second job's results, on what each worker kept, given `payload`."""
+        if not self.forked:
+            yield from self.publish_job(payload, self.kept)
+            return
+        message = pickle.dumps(("publish", payload), pickle.HIGHEST_PROTOCOL)
+        for reader in self.waiting:
+            self.workers[reader][1].send_bytes(message)
+        self.waiting.clear()
+        yield from self._receive(lambda: not self.workers)
+
+    def close(self) -> None:
+        """Stop the workers that are left (an error, or the caller stopped early)."""
+        for reader, (pid, commands) in self.workers.items():
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             reader.close()
+            commands.close()
+        self.workers.clear()
+
+    # -- the parent's side ------------------------------------------------------------------
+    def _receive(self, done: Callable[[], bool]) -> Iterator:
+        while not done():
+            for reader in wait([r for r in self.workers if r not in self.waiting]):
+                try:
+                    kind, value = pickle.loads(reader.recv_bytes())
+                except (EOFError, OSError):  # the worker is gone: finished, or died
+                    self._ended(reader)
+                    continue
+                if kind == "error":
+                    error, trace = value
+                    raise error from RuntimeError(f"in worker {self.workers[reader][0]}:\n{trace}")
+                if kind == "gathered":
+                    self.waiting.add(reader)
+                else:
+                    yield from value
+
+    def _ended(self, reader: Connection) -> None:
+        pid, commands = self.workers.pop(reader)
+        status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        reader.close()
+        commands.close()
+        if status:
+            raise RuntimeError(f"worker {pid} ended unexpectedly (status {status})") from None
+
+    def _fork(self, life: Callable[[Connection, Connection], None]) -> None:
+        """Start a worker that lives `life(its results pipe, its commands pipe)`."""
+        reader, writer = Pipe(duplex=False)
+        commands_in, commands_out = Pipe(duplex=False)
+        # Ctrl+C waits until the new process is on the list that the caller's clean-up kills.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        pid = os.fork()
+        if pid == 0:  # the worker: it must never return into the caller's code
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                for other in [reader, commands_out, *(c for r, (_, c) in self.workers.items()),
+                              *self.workers]:
+                    other.close()
+                life(writer, commands_in)
+            finally:
+                os._exit(1)
+        self.workers[reader] = (pid, commands_out)
+        writer.close()
+        commands_in.close()
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
-def _fork(children: dict[Connection, int], life: Callable[[Connection], None]) -> None:
-    """Start a worker that lives `life(its results pipe)`, and add it to `children`."""
-    reader, writer = Pipe(duplex=False)
-    # Ctrl+C waits until the new process is on the list that the caller's clean-up kills.
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    pid = os.fork()
-    if pid == 0:  # the worker: it must never return into the caller's code
-        try:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            for other in [reader, *children]:
-                other.close()
-            life(writer)
-        finally:
-            os._exit(1)
-    children[reader] = pid
-    writer.close()
-    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-
-
-def _work(job: Callable, before_chunk: Callable | None, chunks: list, todo: int,
-          results: Connection, parent: int) -> None:
-    """A worker's life: chunks until there are none left, each one's results one message.
-    `parent` is the pid the parent had before forking: a worker orphaned early still knows."""
+def _work(team: Team, chunks: list, todo: int, results: Connection, commands: Connection,
+          parent: int) -> None:
+    """A worker's life: chunks until there are none left, each one's results one message;
+    then, if the parent sends a payload, the second job on what it kept."""
     try:
         try:  # Linux: the kernel kills this process when its parent dies
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -104,26 +160,74 @@ def _work(job: Callable, before_chunk: Callable | None, chunks: list, todo: int,
             pass
         gc.freeze()  # the inherited site and templates need no garbage collection
         gc.disable()  # collected once a chunk instead: most objects die young, few form cycles
+        kept = []
         while number := os.read(todo, _NUMBER):
             done, items = [], chunks[int.from_bytes(number, "little")]
-            if before_chunk:
-                before_chunk(items)
+            if team.before_chunk:
+                team.before_chunk(items)
             for item in items:
                 if os.getppid() != parent:  # the parent died, perhaps before prctl above
                     os._exit(1)
-                done.append(job(item))
+                result, keep = team.gather_job(item)
+                done.append(result)
+                if keep is not None:
+                    kept.append(keep)
             results.send_bytes(pickle.dumps(("results", done), pickle.HIGHEST_PROTOCOL))
             gc.collect()
+            gc.freeze()  # what it keeps stays: later collections need not walk it again
+        os.close(todo)
+        results.send_bytes(pickle.dumps(("gathered", None)))
+        kind, payload = pickle.loads(commands.recv_bytes())
+        batch = []
+        for result in team.publish_job(payload, kept) if kind == "publish" else ():
+            batch.append(result)
+            if len(batch) == CHUNK:
+                results.send_bytes(pickle.dumps(("results", batch), pickle.HIGHEST_PROTOCOL))
+                batch = []
+                gc.collect()
+                _give_back_memory()  # what it kept shrinks as the parent's results grow
+        if batch:
+            results.send_bytes(pickle.dumps(("results", batch), pickle.HIGHEST_PROTOCOL))
+    except EOFError:  # the parent closed the commands pipe: nothing more to do
+        os._exit(0)
     except BaseException as error:  # noqa: BLE001 (everything goes to the parent, which decides)
-        trace = traceback.format_exc()
-        try:
-            message = pickle.dumps(("error", (error, trace)), pickle.HIGHEST_PROTOCOL)
-            pickle.loads(message)  # some exceptions pickle but cannot be rebuilt
-        except Exception:  # noqa: BLE001
-            message = pickle.dumps(("error", (RuntimeError(trace), trace)))
-        try:
-            results.send_bytes(message)
-        except OSError:
-            pass
+        _report(error, results)
         os._exit(1)
     os._exit(0)  # never the parent's clean-up code: that is the parent's to run
+
+
+def _give_back_memory() -> None:
+    """Return freed memory to the system (glibc keeps it otherwise), so that the memory of
+    the whole build stays what the parent and the workers still hold."""
+    try:
+        _LIBC.malloc_trim(0)
+    except (AttributeError, OSError):
+        pass
+
+
+try:
+    _LIBC = ctypes.CDLL(None)
+except OSError:  # not glibc, or no C library to load: nothing to give back this way
+    _LIBC = None
+
+
+def _report(error: BaseException, results: Connection) -> None:
+    trace = traceback.format_exc()
+    try:
+        message = pickle.dumps(("error", (error, trace)), pickle.HIGHEST_PROTOCOL)
+        pickle.loads(message)  # some exceptions pickle but cannot be rebuilt
+    except Exception:  # noqa: BLE001
+        message = pickle.dumps(("error", (RuntimeError(trace), trace)))
+    try:
+        results.send_bytes(message)
+    except OSError:
+        pass
+
+
+def parallel(job: Callable, items: Sequence, jobs: int, chunk: int = CHUNK,
+             before_chunk: Callable | None = None) -> Iterator:
+    """job(item) for each item, on `jobs` forked processes when it pays, in any order (one
+    phase of a Team: nothing is kept)."""
+    with Team(items, jobs, lambda item: (job(item), None), chunk=chunk,
+              before_chunk=before_chunk) as team:
+        yield from team.gather()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from .diagnostics import UsageError
+from .i18n import _, bilingual
 
 STATE = ".kpisite"  # inside the output folder: marks it as ours, holds staging and the cache
 MARKER = "output.json"
@@ -26,6 +27,9 @@ LOCK = "lock"
 class OutputError(UsageError):
     """The output folder cannot be used (a usage error, not a content error)."""
 
+    def __init__(self, message):
+        super().__init__(bilingual(message))
+
 
 def check_output_dir(out: Path, around: list[Path], inside: list[Path]) -> None:
     """Refuse an output folder that holds other people's files, contains any of `around`, or
@@ -34,24 +38,24 @@ def check_output_dir(out: Path, around: list[Path], inside: list[Path]) -> None:
     for p in around:
         p = p.resolve()
         if out == p or p.is_relative_to(out):
-            raise OutputError(f"ใช้ {out} เป็นโฟลเดอร์ผลลัพธ์ไม่ได้: มี {p} อยู่ข้างใน "
-                              f"(output folder would contain {p})")
+            raise OutputError(_("%(out)s cannot be the output folder: it would contain %(path)s",
+                                out=str(out), path=str(p)))
     for p in inside:
         if out.is_relative_to(p.resolve()):
-            raise OutputError(f"ใช้ {out} เป็นโฟลเดอร์ผลลัพธ์ไม่ได้: อยู่ใน {p} "
-                              f"(output folder inside {p})")
+            raise OutputError(_("%(out)s cannot be the output folder: it is inside %(path)s",
+                                out=str(out), path=str(p)))
     if out.exists() and not out.is_dir():
-        raise OutputError(f"{out} ไม่ใช่โฟลเดอร์ (not a directory)")
+        raise OutputError(_("%(out)s is not a folder", out=str(out)))
     if out.is_dir() and any(out.iterdir()) and not (out / STATE / MARKER).is_file():
-        raise OutputError(f"โฟลเดอร์ {out} มีไฟล์อยู่แล้วและไม่ได้สร้างโดย kpisite: ไม่เขียนทับ "
-                          f"(refusing a non-empty folder that is not a kpisite output)")
+        raise OutputError(_("the folder %(out)s holds files and was not made by kpisite: it is not "
+                            "overwritten", out=str(out)))
 
 
 def safe_join(base: Path | str, rel: str) -> str:
     """`base/rel`, refusing any path that would land outside `base` (string work: hot path)."""
     parts = rel.split("/")
     if not rel or rel.startswith("/") or "\\" in rel or "\0" in rel or ".." in parts or "" in parts:
-        raise OutputError(f"ที่อยู่หน้าไม่ปลอดภัย (unsafe output path): {rel!r}")
+        raise OutputError(_("unsafe output path: %(path)s", path=repr(rel)))
     return os.path.join(base, rel)
 
 
@@ -78,22 +82,12 @@ def recover(out: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-class Staging:
-    """A build's output, written aside and published by `commit()` in one swap per entry.
+class Writer:
+    """Writes pages into a folder (a build's staging folder; workers make their own Writer)."""
 
-    Hold the output folder's lock (`locked`) from before creating it until after `commit()`.
-    """
-
-    def __init__(self, out: Path, fresh: bool):
-        self.out = out
-        self.created = fresh  # the folder did not exist: a failed build removes it again
-        self.state = out / STATE
-        self.state.mkdir(parents=True, exist_ok=True)
-        (self.state / MARKER).write_text(json.dumps({"generator": "kpisite"}) + "\n")
-        recover(out)
-        self.dir = self.state / f"stage-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self.dir.mkdir()
-        self._made: set[str] = set()  # folders already made in the staging folder
+    def __init__(self, folder: Path | str):
+        self.dir = Path(folder)
+        self._made: set[str] = set()  # folders already made
 
     def path(self, rel: str) -> str:
         target = safe_join(self.dir, rel)
@@ -118,6 +112,23 @@ class Staging:
             os.write(fd, data)
         finally:
             os.close(fd)
+
+
+class Staging(Writer):
+    """A build's output, written aside and published by `commit()` in one swap per entry.
+
+    Hold the output folder's lock (`locked`) from before creating it until after `commit()`.
+    """
+
+    def __init__(self, out: Path, fresh: bool):
+        self.out = out
+        self.created = fresh  # the folder did not exist: a failed build removes it again
+        self.state = out / STATE
+        self.state.mkdir(parents=True, exist_ok=True)
+        (self.state / MARKER).write_text(json.dumps({"generator": "kpisite"}) + "\n")
+        recover(out)
+        super().__init__(self.state / f"stage-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        self.dir.mkdir()
 
     def copy_tree(self, source: Path, rel: str) -> None:
         shutil.copytree(source, safe_join(self.dir, rel), dirs_exist_ok=True)

@@ -1,17 +1,19 @@
 // Filters for lists of indicators: built from the rows' data-* attributes, so the lists stay
 // plain HTML tables that read fine with JavaScript off.
+// The words come from the page (data-words on this script's tag), in the page's language.
 (function () {
   "use strict";
+  var W = JSON.parse(document.currentScript.getAttribute("data-words"));
   var tables = document.querySelectorAll("table.indicators");
   if (!tables.length) { return; }
   var rows = [];
   tables.forEach(function (t) { t.querySelectorAll("tbody tr").forEach(function (r) { rows.push(r); }); });
-  var KEYS = [["year", "ปีงบประมาณ"], ["agency", "หน่วยงาน"], ["type", "ประเภท"], ["status", "สถานะ"]];
+  var KEYS = [["year", W.fiscalYear], ["agency", W.agency], ["type", W.type], ["status", W.status]];
   var chosen = {};
   var bar = document.createElement("div");
   bar.className = "filters";
   bar.setAttribute("role", "group");
-  bar.setAttribute("aria-label", "กรองรายการตัวชี้วัด");
+  bar.setAttribute("aria-label", W.filterList);
   var count = document.createElement("p");
   count.setAttribute("role", "status");
 
@@ -26,7 +28,7 @@
       var any = t.querySelector("tbody tr:not([hidden])");
       t.closest(".table-scroll").hidden = !any;
     });
-    count.textContent = "แสดง " + shown + " จาก " + rows.length + " ตัวชี้วัด";
+    count.textContent = W.showing.replace("%(shown)s", shown).replace("%(count)s", rows.length);
   }
 
   KEYS.forEach(function (k) {
@@ -42,7 +44,7 @@
     label.className = "filter";
     label.appendChild(document.createTextNode(k[1] + " "));
     var select = document.createElement("select");
-    select.appendChild(new Option("ทั้งหมด", ""));
+    select.appendChild(new Option(W.all, ""));
     keys.forEach(function (v) { select.appendChild(new Option(values[v], v)); });
     select.addEventListener("change", function () { chosen[k[0]] = select.value; apply(); });
     label.appendChild(select);

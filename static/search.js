@@ -17,6 +17,13 @@
   var shown = PAGE;
   var last = {terms: null, rows: null};  // typing on narrows the previous results
   var urlTimer = null;
+  var W = data.words;  // the page's language: from the catalogue, through the index
+  function say(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (m, name) { return values[name]; });
+  }
+  function yearLabel(year) { return year === data.noYear ? W.noYear : say(W.yearOf, {year: year}); }
+  var at = {};  // where each column is in a row of the index
+  data.columns.forEach(function (name, i) { at[name] = i; });
 
   function normalize(s) {
     return String(s).toLowerCase()
@@ -35,13 +42,14 @@
   }
 
   var rows = data.rows.map(function (r, i) {
-    var year = r[0], code = r[1], name = r[2], agency = r[3], nodes = r[6];
-    var about = [data.agencies[agency] || agency, data.statuses[r[4]], data.types[r[5]], r[7],
-                 year === data.noYear ? "ไม่ระบุปีงบประมาณ" : "ปีงบประมาณ " + year];
-    nodes.forEach(function (n) {
+    var year = r[at.year_key], code = r[at.code], name = r[at.name], agency = r[at.agency];
+    var status = r[at.status], type = r[at.type];
+    var about = [data.agencies[agency] || agency, data.statuses[status], data.types[type],
+                 r[at.unit], yearLabel(year)];
+    r[at.strategy].forEach(function (n) {
       ancestors(n).forEach(function (a) { about.push(a, data.nodes[a] || ""); });
     });
-    return {i: i, year: year, code: code, name: name, agency: agency, status: r[4], type: r[5],
+    return {i: i, year: year, code: code, name: name, agency: agency, status: status, type: type,
             main: normalize(code + " " + name), about: normalize(about.join(" ")), text: ""};
   });
 
@@ -91,15 +99,15 @@
       a.href = data.page.replace("{year}", row.year).replace("{code}", row.code);
       li.appendChild(a);
       var meta = el("span", "meta");
-      meta.appendChild(document.createTextNode((data.agencies[row.agency] || "ไม่ระบุหน่วยงาน") + " · " +
-        (row.year === data.noYear ? "ไม่ระบุปี" : "ปีงบประมาณ " + row.year) + " · "));
+      meta.appendChild(document.createTextNode((data.agencies[row.agency] || W.noAgency) + " · " +
+        (row.year === data.noYear ? W.noYearShort : say(W.yearOf, {year: row.year})) + " · "));
       meta.appendChild(el("span", "status status-" + row.status, data.statuses[row.status]));
       li.appendChild(meta);
       list.appendChild(li);
     });
     summary.textContent = total === null ? "" : found.length === 0 ?
-      "ไม่พบตัวชี้วัด: ลองคำที่สั้นลง ลบตัวกรอง" + (textsBox.checked ? "" : " หรือเลือกค้นหาในนิยามด้วย") :
-      "พบ " + found.length + " ตัวชี้วัด" + (found.length > shown ? " (แสดง " + shown + " รายการแรก)" : "");
+      W.notFound + (textsBox.checked ? "" : W.orTexts) :
+      say(W.found, {count: found.length}) + (found.length > shown ? say(W.firstShown, {shown: shown}) : "");
   }
 
   function run(keepShown) {
@@ -135,7 +143,7 @@
     var wrap = el("label", "filter");
     wrap.appendChild(document.createTextNode(label + " "));
     var select = el("select");
-    select.appendChild(new Option("ทั้งหมด", ""));
+    select.appendChild(new Option(W.all, ""));
     options.forEach(function (o) { select.appendChild(new Option(o[1], o[0])); });
     select.addEventListener("change", function () { filters[key] = select.value; run(); });
     wrap.appendChild(select);
@@ -148,13 +156,13 @@
     return Object.keys(seen);
   }
 
-  addFilter("year", "ปีงบประมาณ", distinct("year").sort(function (a, b) {
+  addFilter("year", W.fiscalYear, distinct("year").sort(function (a, b) {
     return (a === data.noYear) - (b === data.noYear) || (a < b ? 1 : -1); }).map(function (y) {
-    return [y, y === data.noYear ? "ไม่ระบุปีงบประมาณ" : y]; }));
-  addFilter("agency", "หน่วยงาน", distinct("agency").sort().map(function (a) {
-    return [a || NONE, data.agencies[a] || "ไม่ระบุหน่วยงาน"]; }));
-  addFilter("type", "ประเภท", Object.keys(data.types).map(function (t) { return [t, data.types[t]]; }));
-  addFilter("status", "สถานะ", Object.keys(data.statuses).map(function (s) { return [s, data.statuses[s]]; }));
+    return [y, y === data.noYear ? W.noYear : y]; }));
+  addFilter("agency", W.agency, distinct("agency").sort().map(function (a) {
+    return [a || NONE, data.agencies[a] || W.noAgency]; }));
+  addFilter("type", W.type, Object.keys(data.types).map(function (t) { return [t, data.types[t]]; }));
+  addFilter("status", W.status, Object.keys(data.statuses).map(function (s) { return [s, data.statuses[s]]; }));
 
   var autoTexts = data.textsBytes < 500000;
   textsBox.checked = autoTexts;

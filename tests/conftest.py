@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from kpisite import pipeline
+from kpisite import gather, publish
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
@@ -17,15 +17,15 @@ CONTENT = REPO / "content"
 def built_site(tmp_path_factory) -> Path:
     """The bundled content, built once into a temporary folder."""
     out = tmp_path_factory.mktemp("built") / "site"
-    pipeline.build(pipeline.Project(CONTENT), out)
+    publish.build(gather.Project(CONTENT), out)
     return out
 
 
 @pytest.fixture
-def project(tmp_path) -> pipeline.Project:
+def project(tmp_path) -> gather.Project:
     """A scratch copy of the bundled content that a test may change."""
     shutil.copytree(CONTENT, tmp_path / "content")
-    return pipeline.Project(tmp_path / "content")
+    return gather.Project(tmp_path / "content")
 
 
 def soup(path: Path) -> BeautifulSoup:

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from kpisite import cli, pipeline
+from kpisite import cli, gather
 
 
 def test_check_writes_nothing_and_exits_zero_with_warnings(project, capsys):
@@ -51,7 +51,7 @@ def test_new_creates_a_valid_file_with_every_section(project, capsys):
                 "calculation:", "rubric:", "data_collection:", "evidence:", "strategy:", "projects:"):
         assert f"\n{key}" in text
     assert text.count("  - quarter:") == 4
-    problems = pipeline.check(project)
+    problems = gather.check(project).problems
     assert not [p for p in problems if p.path.endswith("5042-0100.yaml") and p.severity == "error"]
     assert cli.main(["new", "--content", str(project.content), "--agency", "5042",
                      "--year", "2568", "--code", "5042-0100"]) == 2  # never overwrites

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CONTENT, soup, text_of
-from kpisite import cli, pipeline
+from kpisite import cli, gather, publish
 from test_safety import edit
 
 REF = "indicators/2564/5042-2007.yaml"
@@ -27,11 +27,11 @@ def git(repo: Path, *args: str, date: str = "2026-01-05T10:00:00+07:00") -> str:
 
 
 @pytest.fixture
-def repo(tmp_path) -> tuple[Path, pipeline.Project, list[str]]:
+def repo(tmp_path) -> tuple[Path, gather.Project, list[str]]:
     """A repository whose history: add all; Q1 result and target; a new file; a removal."""
     root = tmp_path / "repo"
     shutil.copytree(CONTENT, root / "content")
-    project = pipeline.Project(root / "content")
+    project = gather.Project(root / "content")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "เพิ่มตัวชี้วัดจากระบบเดิม")
@@ -54,7 +54,7 @@ def repo(tmp_path) -> tuple[Path, pipeline.Project, list[str]]:
 
 def test_indicator_page_shows_its_changes(repo):
     root, project, _ = repo
-    pipeline.build(project, root / "site")
+    publish.build(project, root / "site")
     page = soup(root / "site/indicators/2564/5042-2007.html")
     facts = {text_of(d.dt): text_of(d.dd) for d in page.select("dl.facts > div")}
     assert facts["ปรับปรุงข้อมูลล่าสุด"].startswith("10 กุมภาพันธ์ 2569")
@@ -69,7 +69,7 @@ def test_indicator_page_shows_its_changes(repo):
 
 def test_home_lists_recent_changes_and_the_feed_parses(repo):
     root, project, _ = repo
-    pipeline.build(project, root / "site")
+    publish.build(project, root / "site")
     recent = [text_of(li) for li in soup(root / "site/index.html").select("ol.recent > li")]
     assert recent[0].startswith("2 เม.ย. 2569") and "(ลบ)" in " ".join(recent[:2])
     assert any("5042-9999" in r and "(เพิ่ม)" in r for r in recent)
@@ -87,12 +87,12 @@ def test_home_lists_recent_changes_and_the_feed_parses(repo):
 
 def test_a_new_commit_rerenders_only_its_file(repo):
     root, project, _ = repo
-    pipeline.build(project, root / "site")
+    publish.build(project, root / "site")
     other = root / "site/indicators/2564/5035-893.html"
     before = other.stat().st_ino
     edit(project, REF, "result: 4.00", "result: 4.50")
     git(root, "commit", "-q", "-am", "ไตรมาส 2 แก้ตัวเลข", date="2026-05-01T09:00:00+07:00")
-    pipeline.build(project, root / "site")
+    publish.build(project, root / "site")
     assert other.stat().st_ino == before  # reused (linked), not rendered again
     assert "ไตรมาส 2 แก้ตัวเลข" in (root / "site/indicators/2564/5042-2007.html").read_text()
 
@@ -112,12 +112,12 @@ def test_diff_in_indicator_terms(repo, capsys):
 def test_edit_link_when_the_repository_is_named(repo):
     root, project, _ = repo
     edit(project, "site.yaml", "repository:\n", "repository: https://github.com/example/kpi\n")
-    pipeline.build(project, root / "site")
+    publish.build(project, root / "site")
     link = soup(root / "site/indicators/2564/5042-2007.html").select_one("p.edit a")
     assert link["href"] == "https://github.com/example/kpi/edit/main/content/indicators/2564/5042-2007.yaml"
     assert soup(root / "site/indicators/2564/5042-2007.print.html").select_one("p.edit") is None
     edit(project, "site.yaml", "branch: main", "branch: main\nrepository_folder: city kpi")
-    pipeline.build(project, root / "site")
+    publish.build(project, root / "site")
     link = soup(root / "site/indicators/2564/5042-2007.html").select_one("p.edit a")
     assert link["href"] == ("https://github.com/example/kpi/edit/main/city%20kpi/content/"
                             "indicators/2564/5042-2007.yaml")
@@ -141,7 +141,7 @@ def test_drafts_leave_no_trace_in_history_or_feed(repo):
     git(root, "commit", "-q", "-m", "ร่างตัวชี้วัดลับ", date="2026-06-01T09:00:00+07:00")
     edit(project, "indicators/2564/5042-7777.yaml", "target: 100", "target: 42")
     git(root, "commit", "-q", "-am", "ปรับเป้าหมายร่าง", date="2026-06-02T09:00:00+07:00")
-    pipeline.build(project, root / "site")
+    publish.build(project, root / "site")
     for page in ("index.html", "feed.xml"):
         text = (root / "site" / page).read_text(encoding="utf-8")
         for secret in ("5042-7777", "ร่างตัวชี้วัดลับ", "ปรับเป้าหมายร่าง", "→ 42"):
@@ -149,7 +149,7 @@ def test_drafts_leave_no_trace_in_history_or_feed(repo):
     # published later: its history starts there, without the draft's values
     edit(project, "indicators/2564/5042-7777.yaml", "published: false\n", "")
     git(root, "commit", "-q", "-am", "เผยแพร่", date="2026-06-03T09:00:00+07:00")
-    pipeline.build(project, root / "site")
+    publish.build(project, root / "site")
     changes = [text_of(li) for li in soup(root / "site/indicators/2564/5042-7777.html")
                .select("ol.changes > li")]
     assert len(changes) == 1 and "เผยแพร่" in changes[0] and "→ 42" not in changes[0]

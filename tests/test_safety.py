@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import REPO, soup
-from kpisite import cli, opendata, pipeline, render, search, synthetic
+from kpisite import cli, opendata, gather, publish, render, search, synthetic
 from kpisite.diagnostics import ContentError
 from kpisite.load import read_source
+from kpisite.theme import Theme
 from kpisite.validate import check_indicator
 
 REF_FILE = "indicators/2564/5042-2007.yaml"
@@ -29,7 +30,7 @@ def tree(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file() and ".kpisite" not in p.parts}
 
 
-def edit(project: pipeline.Project, rel: str, old: str, new: str) -> None:
+def edit(project: gather.Project, rel: str, old: str, new: str) -> None:
     path = project.content / rel
     text = path.read_text(encoding="utf-8")
     assert old in text
@@ -43,7 +44,7 @@ def test_hostile_markdown_never_reaches_html_as_markup(project, tmp_path):
     edit(project, REF_FILE, "definition: |\n", hostile + "notes: |\n")
     edit(project, REF_FILE, "\nnotes:\n", "\n")
     out = tmp_path / "site"
-    pipeline.build(project, out)
+    publish.build(project, out)
     page = soup(out / "indicators/2564/5042-2007.html")
     assert page.find("script") is None and page.find("img") is None
     for el in page.find_all(True):
@@ -56,7 +57,7 @@ def test_hostile_markdown_never_reaches_html_as_markup(project, tmp_path):
 def test_draft_appears_nowhere(project, tmp_path):
     edit(project, "indicators/2564/5042-2008.yaml", "fiscal_year: 2564", "published: false\nfiscal_year: 2564")
     out = tmp_path / "site"
-    pipeline.build(project, out)
+    publish.build(project, out)
     assert not list(out.rglob("5042-2008*"))
     for path in out.rglob("*"):
         if path.is_file() and ".kpisite" not in path.parts and path.suffix in (".html", ".js", ".csv", ".json", ".xml"):
@@ -66,28 +67,28 @@ def test_draft_appears_nowhere(project, tmp_path):
 
 def test_failed_build_keeps_previous_site(project, tmp_path):
     out = tmp_path / "site"
-    pipeline.build(project, out)
+    publish.build(project, out)
     before = tree(out)
     edit(project, REF_FILE, 'agency: "5042"', 'agency: "5042')
     with pytest.raises(ContentError):
-        pipeline.build(project, out)
+        publish.build(project, out)
     assert tree(out) == before
 
 
 def test_refused_build_never_writes_through_reused_pages(project, tmp_path):
     """Reused pages are hard links to the live site; a clashing file must not write into them."""
     out = tmp_path / "site"
-    pipeline.build(project, out)
+    publish.build(project, out)
     before = tree(out)
     edit(project, "indicators/2564/5042-2008.yaml", "code: 5042-2008", "code: 5042-2007")
     with pytest.raises(ContentError):
-        pipeline.build(project, out)
+        publish.build(project, out)
     assert tree(out) == before
 
 
 def test_build_failing_while_rendering_keeps_previous_site(project, tmp_path, monkeypatch):
     out = tmp_path / "site"
-    pipeline.build(project, out)
+    publish.build(project, out)
     before = tree(out)
     calls = {"n": 0}
     original = render.Renderer.render
@@ -100,7 +101,7 @@ def test_build_failing_while_rendering_keeps_previous_site(project, tmp_path, mo
 
     monkeypatch.setattr(render.Renderer, "render", failing)
     with pytest.raises(RuntimeError):
-        pipeline.build(project, out)
+        publish.build(project, out)
     assert tree(out) == before
     assert not list((out / ".kpisite").glob("stage-*"))
 
@@ -109,7 +110,7 @@ def test_killed_build_keeps_previous_site(tmp_path):
     content = tmp_path / "content"
     synthetic.write_corpus(content, 1500)
     out = tmp_path / "site"
-    pipeline.build(pipeline.Project(content), out)
+    publish.build(gather.Project(content), out)
     before = tree(out)
     (content / "site.yaml").write_text("title: ชื่อใหม่ที่ยังไม่ควรเห็น\n", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "build", "--content",
@@ -124,14 +125,14 @@ def test_killed_build_keeps_previous_site(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert tree(out) == before
-    pipeline.build(pipeline.Project(content), out)  # the next build recovers
+    publish.build(gather.Project(content), out)  # the next build recovers
     assert "ชื่อใหม่ที่ยังไม่ควรเห็น" in (out / "index.html").read_text(encoding="utf-8")
     assert not list((out / ".kpisite").glob("stage-*"))
 
 
 def test_a_swap_cut_short_is_completed_by_the_next_build(project, tmp_path, monkeypatch):
     out = tmp_path / "site"
-    pipeline.build(project, out)
+    publish.build(project, out)
     before = tree(out)
     real_rename, calls = Path.rename, {"n": 0}
 
@@ -144,7 +145,7 @@ def test_a_swap_cut_short_is_completed_by_the_next_build(project, tmp_path, monk
     monkeypatch.setattr(Path, "rename", dying_rename)
     edit(project, REF_FILE, "result: 2.00", "result: 2.50")
     with pytest.raises(KeyboardInterrupt):
-        pipeline.build(project, out)
+        publish.build(project, out)
     monkeypatch.setattr(Path, "rename", real_rename)
     missing = set(before) - set(tree(out))
     assert missing  # the crash did leave the live folder short of an entry
@@ -161,7 +162,7 @@ def test_two_builds_at_once_into_one_folder(tmp_path):
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first, second = run(), run()
     assert first.wait(60) == 0 and second.wait(60) == 0
-    pipeline.build(pipeline.Project(tmp_path / "content"), tmp_path / "alone")
+    publish.build(gather.Project(tmp_path / "content"), tmp_path / "alone")
     assert tree(tmp_path / "site") == tree(tmp_path / "alone")
 
 
@@ -179,16 +180,16 @@ def test_output_folder_guard(project, tmp_path, capsys):
 def test_nothing_outside_the_output_folder_is_written(project, tmp_path):
     out = tmp_path / "site"
     before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
-    pipeline.build(project, out)
-    pipeline.build(project, out)  # a second build replaces the first
+    publish.build(project, out)
+    publish.build(project, out)  # a second build replaces the first
     after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if not p.is_relative_to(out)}
     assert after == {p: t for p, t in before.items()}
 
 
 def test_two_builds_are_byte_identical(project, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")  # 2026-11-23 00:00 UTC, 07:00 in Bangkok
-    pipeline.build(project, tmp_path / "a")
-    pipeline.build(project, tmp_path / "b")
+    publish.build(project, tmp_path / "a")
+    publish.build(project, tmp_path / "b")
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
     assert "23 พฤศจิกายน 2569" in (tmp_path / "a/index.html").read_text(encoding="utf-8")
 
@@ -196,11 +197,11 @@ def test_two_builds_are_byte_identical(project, tmp_path, monkeypatch):
 def test_a_build_reusing_its_cache_equals_a_clean_build(project, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")
     out = tmp_path / "site"
-    pipeline.build(project, out)
+    publish.build(project, out)
     edit(project, REF_FILE, "result: 2.00", "result: 2.25")
     (project.indicators / "2563/0700-0787.yaml").unlink()
-    pipeline.build(project, out)  # most pages reused from the cache
-    pipeline.build(project, tmp_path / "clean")
+    publish.build(project, out)  # most pages reused from the cache
+    publish.build(project, tmp_path / "clean")
     assert tree(out) == tree(tmp_path / "clean")
 
 
@@ -210,17 +211,18 @@ def test_symlink_out_of_content_and_huge_file_are_refused(project, tmp_path):
     (project.indicators / "link.yaml").symlink_to(secret)
     (project.indicators / "huge.yaml").write_text("name: " + "ก" * 400_000 + "\n")
     (project.indicators / "2564/loop").symlink_to(project.indicators)
-    problems = pipeline.check(project)
+    problems = gather.check(project).problems
     messages = {p.path.rsplit("/", 1)[-1]: p.message for p in problems if p.severity == "error"}
     assert "symlink" in messages["link.yaml"]
-    assert "file larger" in messages["huge.yaml"]
+    assert "file is larger" in messages["huge.yaml"]
     assert "loops" in messages["loop"]
 
 
 # -- random and mutated input: a message, never a traceback ---------------------------------
 
 REF_TEXT = (REPO / "content" / REF_FILE).read_text(encoding="utf-8")
-SITE = pipeline.load_site(pipeline.Project(REPO / "content"))[0]
+THEME = Theme()
+SITE = gather.load_site(gather.Project(REPO / "content"), THEME)[0]
 
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
                      st.text(max_size=20), st.sampled_from(["no", "2564-10-01", "0700", "~", "5.2"]))
@@ -233,7 +235,8 @@ _keys = st.sampled_from(["code", "name", "type", "fiscal_year", "agency", "quart
                          "strategy", "target", "achieved", "assessment", "pair", "published"])
 
 
-RENDERER = render.Renderer(SITE)
+RENDERER = render.Renderer(SITE, THEME.words("th"))
+EXPORTING = opendata.Exporting(SITE, THEME.words("th"))
 
 
 def _load(tmp_path: Path, data: bytes) -> None:
@@ -242,10 +245,10 @@ def _load(tmp_path: Path, data: bytes) -> None:
     path.write_bytes(data)
     source, problems = read_source(path, tmp_path)
     if source is not None:
-        ind, problems = check_indicator(source, SITE)
+        ind, problems = check_indicator(source, SITE, THEME.schemas)
         if ind is not None and not [p for p in problems if p.severity == "error"]:
             RENDERER.indicator_pages(ind)
-            search.exports(ind), opendata.exports(ind, SITE)
+            search.exports(ind), opendata.exports(ind, EXPORTING)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -17,7 +17,8 @@ import jinja2
 import pytest
 
 from conftest import REPO
-from kpisite import pipeline, workers
+from kpisite.incremental import Preview
+from kpisite import gather, publish, workers
 from kpisite.diagnostics import ContentError
 from test_safety import edit, tree
 
@@ -31,13 +32,13 @@ def fixed_date(monkeypatch):
 
 def full_build(project, out):
     shutil.rmtree(out, ignore_errors=True)
-    pipeline.build(project, out)
+    publish.build(project, out)
     return tree(out)
 
 
 def test_incremental_updates_equal_a_full_build(project, tmp_path, fixed_date):
     live = tmp_path / "live"
-    builder = pipeline.Builder(project, live)
+    builder = Preview(project, live)
     builder.build()
     ind = project.indicators
     steps = [
@@ -69,10 +70,7 @@ def test_a_removed_static_file_is_removed_from_the_site(project, tmp_path, monke
     for folder in ("templates", "static", "schema", "kpisite"):
         shutil.copytree(REPO / folder, theme / folder, ignore=shutil.ignore_patterns("__pycache__"))
     (theme / "static/extra.css").write_text("p {}")
-    for module in ("pipeline", "render", "validate"):  # point the build at the copy
-        monkeypatch.setattr(f"kpisite.{module}.THEME", theme, raising=False)
-    monkeypatch.setattr("kpisite.render.TEMPLATE_DIR", theme / "templates")
-    builder = pipeline.Builder(project, tmp_path / "site")
+    builder = Preview(project, tmp_path / "site", theme_root=theme)
     builder.build()
     assert (tmp_path / "site/static/extra.css").is_file()
     (theme / "static/extra.css").unlink()
@@ -83,7 +81,7 @@ def test_a_removed_static_file_is_removed_from_the_site(project, tmp_path, monke
 
 def test_errors_in_between_change_nothing_and_leave_no_trace(project, tmp_path, fixed_date):
     live = tmp_path / "live"
-    builder = pipeline.Builder(project, live)
+    builder = Preview(project, live)
     builder.build()
     before = tree(live)
     other = project.content / "indicators/2564/5042-2008.yaml"
@@ -105,7 +103,7 @@ def test_errors_in_between_change_nothing_and_leave_no_trace(project, tmp_path, 
 
 
 def test_one_edit_rerenders_only_what_depends_on_it(project, tmp_path, fixed_date):
-    builder = pipeline.Builder(project, tmp_path / "site")
+    builder = Preview(project, tmp_path / "site")
     builder.build()
     edit(project, REF, "result: 2.00", "result: 3.00")
     written = set(builder.update({project.content / REF}))
@@ -122,7 +120,7 @@ def test_an_edit_after_a_forked_build_compiles_nothing(project, tmp_path, monkey
     """Templates and the schema check are compiled before the workers fork, so the preview
     server's first edit does not compile them (a third of its time at 10,000 indicators)."""
     monkeypatch.setattr(workers, "PARALLEL_MIN", 1)  # the bundled files, on a forked worker
-    builder = pipeline.Builder(project, tmp_path / "site", jobs=2)
+    builder = Preview(project, tmp_path / "site", jobs=2)
     builder.build()
 
     def compiled(*args, **kwargs):
@@ -134,7 +132,7 @@ def test_an_edit_after_a_forked_build_compiles_nothing(project, tmp_path, monkey
 
 
 def test_invalid_edit_keeps_state_and_recovers(project, tmp_path, fixed_date):
-    builder = pipeline.Builder(project, tmp_path / "site")
+    builder = Preview(project, tmp_path / "site")
     builder.build()
     edit(project, REF, "achieved: 5", "achieved: [5")
     with pytest.raises(ContentError) as exc:
@@ -147,24 +145,24 @@ def test_invalid_edit_keeps_state_and_recovers(project, tmp_path, fixed_date):
 
 def test_builds_and_checks_leave_the_garbage_collector_as_they_found_it(project, tmp_path):
     """A build freezes its results while it runs; the server lives on and must collect."""
-    pipeline.Builder(project, tmp_path / "site").build()
+    Preview(project, tmp_path / "site").build()
     assert gc.get_freeze_count() == 0 and gc.isenabled()
-    pipeline.check(project)
+    gather.check(project).problems
     assert gc.get_freeze_count() == 0 and gc.isenabled()
     gc.disable()
     try:
-        pipeline.check(project)
+        gather.check(project).problems
         assert not gc.isenabled()  # a caller's choice stands
     finally:
         gc.enable()
     edit(project, REF, "achieved: 5", "achieved: [5")
     with pytest.raises(ContentError):
-        pipeline.Builder(project, tmp_path / "site").build()
+        Preview(project, tmp_path / "site").build()
     assert gc.get_freeze_count() == 0 and gc.isenabled()
 
 
 def test_no_collection_until_the_results_are_in():
-    with pipeline.collection_paused() as settled:
+    with gather.collection_paused() as settled:
         assert not gc.isenabled()
         kept = [[] for _ in range(100)]
         settled()
@@ -272,3 +270,62 @@ def test_server_listens_on_localhost_only_and_serves_only_the_site(server):
         response = connection.getresponse()
         body = response.read().decode("utf-8", "replace")
         assert response.status in (400, 403, 404) and "generator" not in body, url
+
+
+# -- the theme's files are read again when they change ----------------------------------------
+
+def theme_copy(tmp_path) -> Path:
+    theme = tmp_path / "theme"
+    for folder in ("templates", "static", "schema"):
+        shutil.copytree(REPO / folder, theme / folder)
+    return theme
+
+
+def test_the_preview_honours_an_edit_of_the_schema(project, tmp_path):
+    theme = theme_copy(tmp_path)
+    preview = Preview(project, tmp_path / "site", theme_root=theme)
+    preview.build()
+    schema_file = theme / "schema/indicator.schema.json"
+    original = schema_file.read_text(encoding="utf-8")
+    pattern = '"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$"'
+    assert pattern in original
+    schema_file.write_text(original.replace(pattern, '"^NO-CODE-IS-LIKE-THIS$"'),
+                           encoding="utf-8")
+    with pytest.raises(ContentError) as refused:
+        preview.update({schema_file})
+    failing = {p.path for p in refused.value.problems if p.field == "code"}
+    assert len(failing) == 11  # every bundled indicator, as a fresh `check` finds
+    schema_file.write_text(original, encoding="utf-8")
+    assert preview.update({schema_file}) is None  # built again, with the schema as it was
+
+
+def test_a_schema_that_does_not_compile_is_reported_as_such(project, tmp_path, capsys):
+    from kpisite.serve import Session
+    from kpisite.theme import Theme
+    from kpisite.validate import SchemaError
+
+    theme = theme_copy(tmp_path)
+    schema_file = theme / "schema/indicator.schema.json"
+    schema_file.write_text(schema_file.read_text(encoding="utf-8").replace(
+        '"type": "object"', '"type": "no-such-type"', 1), encoding="utf-8")
+    with pytest.raises(SchemaError, match="indicator.schema.json"):
+        gather.check(project, theme=Theme(theme))
+    session = Session(Preview(project, tmp_path / "site", theme_root=theme))
+    session.rebuild()
+    assert "indicator.schema.json" in session.error_html
+    assert "cannot be compiled" in session.error_html
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_nothing_is_written_before_the_rules_across_files_pass(project, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    publish.build(project, out)
+    before = tree(out)
+    edit(project, "indicators/2564/5042-2008.yaml", "code: 5042-2008", "code: 5042-2007")
+
+    def no_writing(*args, **kwargs):
+        raise AssertionError("a page was staged before every check had passed")
+    monkeypatch.setattr("kpisite.publish.Staging.__init__", no_writing)
+    with pytest.raises(ContentError):
+        publish.build(project, out)
+    assert tree(out) == before

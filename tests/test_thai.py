@@ -4,6 +4,8 @@ import datetime as dt
 import pytest
 
 from kpisite import thai
+from kpisite.i18n import standard
+from kpisite.render import Labels
 
 
 def test_digits_both_ways():
@@ -14,8 +16,9 @@ def test_digits_both_ways():
 
 def test_buddhist_era_dates():
     assert thai.be_year(2026) == 2569
-    assert thai.format_date(dt.date(2026, 11, 23)) == "23 พฤศจิกายน 2569"
-    assert thai.format_date(dt.date(2021, 1, 1), short=True) == "1 ม.ค. 2564"
+    words = standard("th")
+    assert words.date(dt.date(2026, 11, 23)) == "23 พฤศจิกายน 2569"
+    assert words.date(dt.date(2021, 1, 1), short=True) == "1 ม.ค. 2564"
 
 
 @pytest.mark.parametrize("day, fy, quarter", [
@@ -53,7 +56,8 @@ def test_quarters_tile_the_year_without_gaps():
 
 
 def test_quarter_months_and_bad_quarter():
-    assert thai.quarter_months(2564, 1) == "ต.ค.-ธ.ค. 2563"
-    assert thai.quarter_months(2564, 2) == "ม.ค.-มี.ค. 2564"
+    labels = Labels(standard("th"))
+    assert labels._months(2564, 1) == "ต.ค.-ธ.ค. 2563"
+    assert labels._months(2564, 2) == "ม.ค.-มี.ค. 2564"
     with pytest.raises(ValueError):
         thai.quarter_bounds(2564, 5)

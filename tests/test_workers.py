@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kpisite.load import prefetch
-from kpisite.workers import PARALLEL_MIN, parallel
+from kpisite.workers import PARALLEL_MIN, Team, parallel
 
 ITEMS = range(PARALLEL_MIN * 5)
 
@@ -101,7 +101,56 @@ def many_small_items_make_bigger_chunks():
     assert sorted(parallel(lambda i: i, items, jobs=2, chunk=1)) == list(items)
 
 
+def a_team_publishes_what_its_workers_kept():
+    """Phase 1 results reach the parent; phase 2 runs where each item was kept, with the
+    payload the parent made from phase 1's results."""
+    def gather(i):
+        return i, (i, os.getpid())  # the parent gets i; the worker keeps (i, its pid)
+
+    def publish(payload, kept):
+        for i, pid in kept:
+            yield i + payload, pid == os.getpid()
+
+    with Team(ITEMS, 2, gather, publish, chunk=7) as team:
+        gathered = list(team.gather())
+        assert sorted(gathered) == list(ITEMS)
+        published = list(team.publish(sum(gathered)))
+    assert sorted(i for i, _ in published) == [i + sum(ITEMS) for i in ITEMS]
+    assert all(same for _, same in published)  # each item published where it was kept
+    assert no_children_left()
+
+
+def a_team_in_this_process_does_the_same():
+    with Team(range(10), 2, lambda i: (i, i * 10), lambda p, kept: [k + p for k in kept]) as team:
+        assert list(team.gather()) == list(range(10))
+        assert sorted(team.publish(1)) == [i * 10 + 1 for i in range(10)]
+
+
+def an_error_while_publishing_is_raised_here():
+    def publish(payload, kept):
+        for i in kept:
+            if i == 321:
+                raise ValueError("bad item 321")
+            yield i
+
+    with pytest.raises(ValueError, match="bad item 321"):
+        with Team(ITEMS, 2, lambda i: (i, i), publish) as team:
+            list(team.gather())
+            list(team.publish(None))
+    assert no_children_left()
+
+
+def a_team_closed_after_gathering_leaves_no_worker():
+    with Team(ITEMS, 2, lambda i: (i, i), lambda p, kept: kept) as team:
+        list(team.gather())  # then an error in the parent: nothing published
+    assert no_children_left()
+
+
 @pytest.mark.parametrize("case", [every_item_once_on_two_processes, few_items_stay_in_this_process,
+                                  a_team_publishes_what_its_workers_kept,
+                                  a_team_in_this_process_does_the_same,
+                                  an_error_while_publishing_is_raised_here,
+                                  a_team_closed_after_gathering_leaves_no_worker,
                                   an_error_in_a_worker_is_raised_here,
                                   a_worker_that_dies_is_an_error, stopping_early_stops_the_workers,
                                   many_small_items_make_bigger_chunks,

@@ -1,0 +1,161 @@
+"""The preview server's state: what each page shows, what an edit changed, and updating only
+those pages. Used by `serve` alone; a build knows nothing of it.
+
+An edit of indicator files re-reads them, checks them with the rest, and only then renders
+their pages and the site's pages that show what changed (pages.Kind.groups and .shows, and
+ASPECTS below). An edited template re-renders the pages that use it; an edit of the site
+files, the schemas, the catalogues or an indicator template rebuilds everything, with a new
+Theme (nothing read from the old files is kept).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from . import THEME, fields, i18n, model, pages
+from .diagnostics import ContentError, errors
+from .gather import FileResult, Project, Reader, Summary, catalog_of, problems_of
+from .load import relative
+from .publish import CACHE, LANGUAGE, Built, Publisher, build
+from .render import Renderer
+from .theme import Theme
+from .write import STATE, Deferred, Direct, locked
+
+# The parts of an indicator that pages show: a page is re-rendered only when that part of an
+# indicator in one of its groups changed (a quarter's result is in the CSV, but in no list).
+ASPECTS = {
+    "listing": lambda i: (tuple(getattr(i, f.key) for f in fields.LISTED), i.sort_key,
+                          i.status, i.achieved_value),
+    "search": lambda i: i.exports["search"],
+    "texts": lambda i: i.exports["search_text"],
+    "csv": lambda i: i.exports["csv"],
+    "json": lambda i: i.exports["json"],
+}
+INDICATOR_TEMPLATES = {kind.template for kind in pages.INDICATOR_KINDS} | set(
+    pages.INDICATOR_PARTS.values())
+
+
+def changed_aspects(old: model.Indicator | None, new: model.Indicator | None) -> dict[str, set]:
+    """For each aspect that differs between two versions of an indicator, the groups touched."""
+    shown = lambda i: {k: key(i) for k, key in ASPECTS.items()} if i and i.published else {}  # noqa
+    before, after = shown(old), shown(new)
+    touched = (groups(old) if old else set()) | (groups(new) if new else set())
+    return {aspect: touched for aspect in ASPECTS if before.get(aspect) != after.get(aspect)}
+
+
+def groups(ind: model.Indicator) -> set[str]:
+    """The groups an indicator belongs to, as pages name them (Kind.groups)."""
+    nodes = {f"node:{n}" for n in ind.strategy} or {"node:"}
+    return {f"year:{ind.year_key}", f"agency:{ind.agency or ''}", *nodes}
+
+
+class Preview:
+    """One project built into one output folder, kept up to date after each edit."""
+
+    def __init__(self, project: Project, out: Path, strict: bool = False, jobs: int | None = None,
+                 theme_root: Path = THEME):
+        self.project, self.out, self.strict, self.jobs = project, out, strict, jobs
+        self.theme_root = theme_root
+        self.built: Built | None = None
+        self.catalog = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.stale: dict[str, set[str]] = defaultdict(set)  # aspect (or "template") -> groups
+        # Files read since the last update that was written: (the result the site shows,
+        # the new result, the whole indicator to render); kept while the content has errors.
+        self.edits: dict[str, tuple[FileResult | None, FileResult | None, object]] = {}
+        self.unwritten: dict[str, str | bytes | None] = {}  # writes an update could not yet do
+
+    def build(self) -> None:
+        """Build everything again, with a new Theme."""
+        i18n.standard.cache_clear()  # the commands' messages too: the catalogue may have changed
+        self.built = build(self.project, self.out, self.strict, self.jobs, Theme(self.theme_root))
+        self.catalog = self.built.catalog()
+        self._reset()
+
+    def update(self, changed: set[Path]) -> list[str] | None:
+        """Bring the site up to date after `changed` files changed; what was written (None:
+        everything was rebuilt). Raises ContentError, and then writes nothing."""
+        changed = {p.resolve() for p in changed}
+        built = self.built
+        theme = built.theme if built else None
+        templates = {p.name for p in changed if theme and p.is_relative_to(theme.templates)}
+        static = [p for p in changed if theme and p.is_relative_to(theme.static)]
+        inds = [p for p in changed if p.is_relative_to(self.project.indicators.resolve())
+                and p.suffix in (".yaml", ".yml")]
+        affected = built.renderer.templates_using(templates) if built and templates else set()
+        if (built is None or len(inds) + len(static) + len(templates) < len(changed)
+                or affected & INDICATOR_TEMPLATES):
+            self.build()
+            return None
+        if templates:
+            built.renderer = Renderer(built.site, theme.words(LANGUAGE), [theme.templates])
+            self.stale["template"] |= affected
+        later = Deferred(self.unwritten)
+        if static:
+            later.copy_tree(theme.static, "static", self.out)
+        self._read(inds)
+        problems = problems_of(built.site_problems, [Summary.of(r) for r in built.results.values()],
+                               self.project.root, self.strict)
+        if errors(problems):  # nothing is written; edits, stale and unwritten keep the work
+            raise ContentError(problems)
+        self._render_edits(later)
+        with locked(self.out):
+            # The build's cache no longer describes the site: the next build trusts none of it.
+            (self.out / STATE / CACHE).unlink(missing_ok=True)
+            out = Direct(self.out)
+            return later.apply(out, keep=self._owned) + self._rerender_site_pages(out)
+
+    def _read(self, paths: list[Path]) -> None:
+        """Read edited files into the results (gather: nothing rendered yet)."""
+        results = self.built.results
+        reader = Reader(self.project, self.built.site, self.built.theme, self.built.history)
+        for path in sorted(paths):
+            rel = relative(path, self.project.root)
+            shown = self.edits[rel][0] if rel in self.edits else results.get(rel)
+            new, full = reader.read(path) if path.is_file() else (None, None)
+            results.pop(rel, None)
+            if new is not None:
+                results[rel] = new
+            self.edits[rel] = (shown, new, full)
+
+    def _render_edits(self, later: Deferred) -> None:
+        """The edited files' pages (into `later`); what the edits make stale; the catalog."""
+        built = self.built
+        publisher = Publisher(Reader(self.project, built.site, built.theme, built.history),
+                               built.renderer, built.site)
+        for rel, (shown, new, full) in self.edits.items():
+            if new is not None and full is not None:
+                publisher.publish(new, full, later)
+            for gone in set(shown.pages if shown else ()) - set(new.pages if new else ()):
+                later.changes.setdefault(gone, None)
+            before, after = shown and shown.indicator, new and new.indicator
+            for aspect, touched in changed_aspects(before, after).items():
+                self.stale[aspect] |= touched
+        if self.stale["listing"]:  # order, groups or codes may have changed: start afresh
+            self.catalog = catalog_of(built.site, built.results)
+        else:
+            for shown, new, _ in self.edits.values():
+                if shown and new and shown.indicator and new.indicator and \
+                        shown.indicator.published:
+                    self.catalog.replace(shown.indicator, new.indicator)
+        self.edits = {}
+
+    def _owned(self) -> set[str]:
+        return {page for r in self.built.results.values() for page in r.pages}
+
+    def _rerender_site_pages(self, out: Direct) -> list[str]:
+        """The site's pages that show something stale, re-rendered; pages no longer made, gone."""
+        built, written, produced, stale = self.built, [], set(), self.stale
+        for page in pages.site_pages(built.site_data(self.catalog)):
+            produced.add(page.path)
+            groups_ = set().union(*(stale.get(aspect, ()) for aspect in page.shows))
+            if page.template in stale["template"] or page.deps & groups_ or (
+                    groups_ and pages.ALL in page.deps):
+                if out.write(page.path, built.renderer.render(page)):
+                    written.append(page.path)
+        for gone in built.site_paths - produced:  # e.g. the data files of an agency now empty
+            out.remove(gone)
+        built.site_paths, self.stale = produced, defaultdict(set)
+        return written

@@ -1,0 +1,196 @@
+"""The page kinds, declared once: where each kind's pages live, its template (or the function
+that makes a data file), which items it has a page for, and what it shows.
+
+What a page shows decides when the preview re-renders it: `groups` names the indicators it
+lists ("agency:5042", "year:2564", "node:5.2"; ALL for every one), `shows` which aspects of
+them (pipeline.ASPECTS: "listing", "csv", ...). Every path is relative to the site root and
+every link relative to the page, so the site works from file://, from a zip, on any host.
+
+Adding a page kind: one entry in KINDS and its template.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, Callable, Iterable, Iterator
+
+from . import opendata, search
+
+NO_YEAR = "no-year"  # the folder of indicators whose fiscal year is not known
+ALL = "*"
+LISTING = frozenset({"listing"})
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: where it goes, and a template with its context (or a `make` function)."""
+
+    path: str
+    template: str = ""
+    context: dict = field(default_factory=dict, hash=False)
+    deps: frozenset = frozenset({ALL})  # the groups of indicators it shows
+    make: Callable[[], str | bytes] | None = field(default=None, hash=False)
+    shows: frozenset = LISTING  # which aspects of those indicators
+
+
+@dataclass
+class SiteData:
+    """What the site's pages are made from: the catalog, the build date, the history, and the
+    words of the language being built."""
+
+    cat: Any  # catalog.Catalog
+    built: dt.date
+    history: Any  # history.History
+    labels: Any = None  # render.Labels
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of page: one per item of `each` (or one page when `each` is None)."""
+
+    name: str
+    path: Callable[..., str]  # the page's path from its key
+    template: str = ""
+    make: Callable[[SiteData, Any], str | bytes] | None = None  # a data file, not a template
+    each: Callable[[SiteData], Iterable] | None = None
+    key: Callable[[Any], tuple] = lambda item: (item,)  # the path's arguments, from an item
+    item: str = ""  # the item's name in the template's context
+    groups: Callable[[Any], frozenset] = lambda item: frozenset({ALL})
+    shows: frozenset = LISTING
+    context: Callable[[SiteData, Any], dict] = lambda data, item: {}
+    sitemap: bool = False  # search engines should list it (when the site has an address)
+
+    def path_of(self, item: Any = None) -> str:
+        return self.path() if item is None else self.path(*self.key(item))
+
+    def pages(self, data: SiteData) -> Iterator[Page]:
+        for item in self.each(data) if self.each else [None]:
+            context = {"cat": data.cat, **({self.item: item} if self.item else {}),
+                       **self.context(data, item)}
+            make = (lambda item=item: self.make(data, item)) if self.make else None
+            yield Page(self.path_of(item), self.template, context, self.groups(item), make,
+                       self.shows)
+
+
+def _home(data: SiteData, _) -> dict:
+    """The home page lists commits, each with what it changed."""
+    recent = _recent(data)
+    commits: dict[str, list] = {}
+    for change, ind in recent:
+        commits.setdefault(change.commit, []).append((change, ind))
+    return {"build_date": data.built, "history": data.history,
+            "commits": list(commits.values())[:8]}
+
+
+def _recent(data: SiteData) -> list:
+    """The latest changes to published files, each with its indicator (None: gone)."""
+    cat = data.cat
+    return [(change, cat.by_source.get(change.path))
+            for change in data.history.recent(lambda path: path not in cat.drafts)]
+
+
+def _node_groups(node) -> frozenset:
+    return frozenset(f"node:{n.number}" for n in node.walk())
+
+
+def _agency_groups(agency) -> frozenset:
+    return frozenset({f"agency:{agency.code}"})
+
+
+def _sitemap(data: SiteData, _) -> str:
+    """sitemap.xml of the pages a search engine should list (printable views left out)."""
+    from xml.sax.saxutils import escape
+
+    paths = [page.path for kind in KINDS if kind.sitemap for page in kind.pages(data)]
+    paths += [kind.path_of(ind) for kind in INDICATOR_KINDS if kind.sitemap
+              for ind in data.cat.indicators]
+    base = data.cat.site.base_url
+    entries = "".join(f"<url><loc>{escape(base + '/' + p)}</loc></url>\n" for p in paths)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + entries + "</urlset>\n")
+
+
+# Each indicator's own pages, rendered where its file is read; they share rendered parts.
+INDICATOR_KINDS: tuple[Kind, ...] = (
+    Kind("indicator", lambda year, code: f"indicators/{year}/{code}.html", "indicator.html",
+         key=lambda ind: (ind.year_key, ind.code), sitemap=True),
+    Kind("indicator_print", lambda year, code: f"indicators/{year}/{code}.print.html",
+         "print.html", key=lambda ind: (ind.year_key, ind.code)),
+)
+INDICATOR_PARTS = {"facts": "_indicator_facts.html", "sections": "_indicator_sections.html"}
+
+# The pages that list indicators, rendered once every indicator is read.
+KINDS: tuple[Kind, ...] = (
+    Kind("HOME", lambda: "index.html", "home.html", context=_home, sitemap=True),
+    Kind("FEED", lambda: "feed.xml", "feed.xml",
+         context=lambda data, _: {"history": data.history, "recent": _recent(data)}),
+    Kind("STRATEGY", lambda: "strategy/index.html", "strategy_index.html", sitemap=True),
+    Kind("STRATEGY_NONE", lambda: "strategy/none.html", "strategy_none.html",
+         groups=lambda _: frozenset({"node:"})),
+    Kind("strategy_node", lambda number: f"strategy/{number.replace('.', '-')}.html",
+         "strategy_node.html", each=lambda data: data.cat.site.strategy.walk(),
+         key=lambda node: (node.number,), item="node", groups=_node_groups, sitemap=True),
+    Kind("AGENCIES", lambda: "agencies/index.html", "agency_index.html", sitemap=True),
+    Kind("agency", lambda code: f"agencies/{code}.html", "agency.html",
+         each=lambda data: data.cat.agencies, key=lambda agency: (agency.code,), item="agency",
+         groups=_agency_groups, sitemap=True),
+    Kind("agency_csv", lambda code: f"data/agencies/{code}.csv",
+         each=lambda data: opendata.agencies_with_data(data.cat), key=lambda a: (a.code,),
+         groups=_agency_groups, shows=frozenset({"csv"}),
+         make=lambda data, a: opendata.csv_file(data.cat.by_agency[a.code])),
+    Kind("agency_json", lambda code: f"data/agencies/{code}.json",
+         each=lambda data: opendata.agencies_with_data(data.cat), key=lambda a: (a.code,),
+         groups=_agency_groups, shows=frozenset({"json"}),
+         make=lambda data, a: opendata.json_file(data.cat.by_agency[a.code])),
+    Kind("YEARS", lambda: "years/index.html", "year_index.html", sitemap=True),
+    Kind("year", lambda key: f"years/{key}.html", "year.html", each=lambda data: data.cat.years,
+         item="year", groups=lambda year: frozenset({f"year:{year}"}), sitemap=True),
+    Kind("SEARCH", lambda: "search.html", "search.html", groups=lambda _: frozenset(),
+         sitemap=True),
+    Kind("search_index", lambda: "search-index.js", shows=frozenset({"search", "texts"}),
+         make=lambda data, _: search.index_script(data.cat, data.labels)),  # says texts' size
+    Kind("search_texts", lambda: "search-texts.js", shows=frozenset({"texts"}),
+         make=lambda data, _: search.texts_script(data.cat)),
+    Kind("DATA", lambda: "data/index.html", "data.html", sitemap=True),
+    Kind("PRINT_CSS", lambda: "print.css", "print.css", groups=lambda _: frozenset()),
+    Kind("all_csv", lambda: "data/indicators.csv", shows=frozenset({"csv"}),
+         make=lambda data, _: opendata.csv_file(data.cat.indicators)),
+    Kind("all_json", lambda: "data/indicators.json", shows=frozenset({"json"}),
+         make=lambda data, _: opendata.json_file(data.cat.indicators)),
+)
+SITEMAP = Kind("sitemap", lambda: "sitemap.xml", make=_sitemap)
+
+
+def site_pages(data: SiteData) -> Iterator[Page]:
+    """Every output besides the indicators' own pages: the pages and files that list them."""
+    for kind in KINDS:
+        yield from kind.pages(data)
+    if data.cat.site.base_url:
+        yield from SITEMAP.pages(data)
+
+
+def _link(kind: Kind) -> Callable[..., str] | str:
+    return kind.path if kind.each or kind in INDICATOR_KINDS else kind.path()
+
+
+# Where pages live, for templates and code: urls.agency("5042"), urls.year("2564"), urls.HOME.
+urls = SimpleNamespace(**{kind.name: _link(kind) for kind in INDICATOR_KINDS + KINDS})
+
+
+def root_of(path: str) -> str:
+    """The relative prefix from a page back to the site root: '', '../', '../../'."""
+    return "../" * path.count("/")
+
+
+def edit_url(site, source: str) -> str:
+    """The repository's web editor for a content file (GitHub's form), or '' without one.
+
+    `source` is relative to the content's parent; site.yaml's `repository_folder` names where
+    that is in the repository, when it is not the top."""
+    from urllib.parse import quote
+
+    if not site.repository:
+        return ""
+    path = f"{site.repository_folder}/{source}" if site.repository_folder else source
+    return f"{site.repository}/edit/{quote(site.branch)}/{quote(path)}"

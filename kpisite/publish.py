@@ -1,0 +1,246 @@
+"""Publish: the build. Gather everything (gather.py), and only when no file has an error,
+render into a staging folder, write, and swap it into place.
+
+Each indicator file is one unit of work, run on every core by a workers.Team in two phases:
+a worker reads and checks its files and keeps them; once the parent has every result and the
+rules across files pass, the workers render the pages of what they kept. A file that did not
+change since the last build (same content hash and history, same theme and site files) is not
+read again: its pages are linked from the live site. Then the pages that list indicators are
+rendered here, from light copies.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from . import THEME, history as history_mod, model, opendata, pages, search
+from .catalog import Catalog
+from .diagnostics import ContentError, Problem, errors
+from .gather import (SITE_FILES, FileResult, Project, Reader, Summary, catalog_of,
+                     collection_paused, load_site, problems_of)
+from .i18n import standard
+from .load import digest, find_yaml_files, prefetch, relative
+from .render import Renderer
+from .theme import Theme
+from .workers import Team
+from .write import STATE, Staging, Writer, check_output_dir, locked
+
+CACHE = "cache.pickle"
+CACHE_FORMAT = "kpisite results 2"  # a cache of another layout is not read
+THEME_FOLDERS = ("templates", "static", "schema", "kpisite")
+LANGUAGE = "th"
+
+
+@dataclass
+class Built:
+    """A site built into `out`, and what it was built from: the preview server keeps it."""
+
+    project: Project
+    out: Path
+    theme: Theme
+    site: model.Site
+    renderer: Renderer
+    history: history_mod.History
+    results: dict[str, FileResult]
+    problems: list[Problem]
+    site_problems: list[Problem]  # of the site files and the folders, not of one indicator
+    site_paths: set[str] = field(default_factory=set)  # the outputs of pages.site_pages()
+
+    def catalog(self) -> Catalog:
+        return catalog_of(self.site, self.results)
+
+    def site_data(self, catalog: Catalog) -> pages.SiteData:
+        return pages.SiteData(catalog, build_date(), self.history, self.renderer.labels)
+
+
+def build_date():
+    """Today in Bangkok, or the date of SOURCE_DATE_EPOCH (for reproducible builds)."""
+    import datetime as dt
+
+    from .thai import BANGKOK
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    now = dt.datetime.fromtimestamp(int(epoch), BANGKOK) if epoch else dt.datetime.now(BANGKOK)
+    return now.date()
+
+
+def protected(project: Project) -> tuple[list[Path], list[Path]]:
+    """What an output folder may not contain, and where it may not lie."""
+    return [project.content, THEME], [project.content] + [THEME / f for f in THEME_FOLDERS]
+
+
+def build(project: Project, out: Path, strict: bool = False, jobs: int | None = None,
+          theme: Theme | None = None) -> Built:
+    """Build the site into `out`; raise ContentError (and change nothing) if the content has
+    errors."""
+    check_output_dir(out, *protected(project))
+    theme = theme or Theme()
+    site, site_problems = load_site(project, theme)
+    if site is None:
+        raise ContentError(site_problems)
+    renderer = Renderer(site, theme.words(LANGUAGE), [theme.templates])
+    fresh = not out.exists()  # a first build that fails leaves no folder behind
+    with locked(out), collection_paused() as settled:
+        try:
+            return _build_locked(project, out, strict, jobs or os.cpu_count() or 1, theme,
+                                 site, site_problems, renderer, settled)
+        except BaseException:
+            if fresh:
+                shutil.rmtree(out, ignore_errors=True)
+            raise
+
+
+def _build_locked(project, out, strict, jobs, theme, site, site_problems, renderer, settled):
+    """The build, holding the output folder's lock: gather, check, then publish."""
+    key = cache_key(project, theme)
+    cached, facts = read_cache(out, key)
+    history = history_mod.load(project.root, project.indicators, facts)
+    files, found = find_yaml_files(project.indicators, project.root)
+    reused = _reusable(project, out, files, cached, history)
+    todo = [f for f in files if relative(f, project.root) not in reused]
+    publisher = Publisher(Reader(project, site, theme, history), renderer, site)
+    with Team(todo, jobs, publisher.read, publisher.render, before_chunk=prefetch) as team:
+        summaries = [Summary.of(result) for result, _ in reused.values()] + list(team.gather())
+        settled()
+        problems = problems_of(site_problems + found, summaries, project.root, strict)
+        if errors(problems):
+            raise ContentError(problems)
+        results = {rel: result for rel, (result, _) in reused.items()}
+        built = Built(project, out, theme, site, renderer, history, results, problems,
+                      site_problems + found)
+        stage = Staging(out, False)  # the first write: every check has passed
+        cache = CacheWriter(out, key, facts)
+        try:
+            _publish(built, team, stage, reused, cache)
+            stage.commit()
+        except BaseException:
+            stage.abort()
+            cache.abandon()
+            raise
+    cache.put_in_place()  # the cache describes a site that exists
+    return built
+
+
+def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: CacheWriter) -> None:
+    """Every page into `stage`, and each file's result into the next build's cache."""
+    for rel, (result, blob) in reused.items():
+        for page in result.pages:
+            os.link(built.out / page, stage.path(page))
+        cache.add(rel, blob)
+    for blob in team.publish(str(stage.dir)):  # each file's result, whole at last
+        result = pickle.loads(blob)
+        built.results[result.rel] = result
+        cache.add(result.rel, blob)
+    # The site's pages read the whole catalog: forked workers would each copy it
+    # (reference counts write to every object they touch), so they render here.
+    catalog = built.catalog()
+    for page in pages.site_pages(built.site_data(catalog)):
+        stage.write(page.path, built.renderer.render(page))
+        built.site_paths.add(page.path)
+    stage.copy_tree(built.theme.static, "static")
+
+
+class Publisher:
+    """The two jobs of a worker: read a file (and keep it), then render what it kept."""
+
+    def __init__(self, reader: Reader, renderer: Renderer, site: model.Site):
+        self.reader, self.renderer = reader, renderer
+        self.exporting = opendata.Exporting(site, standard("th"))
+
+    def read(self, path: Path) -> tuple[Summary, tuple | None]:
+        """Phase 1: what the parent needs now, and what this worker keeps for phase 2."""
+        result, ind = self.reader.read(path)
+        return Summary.of(result), ((result, ind) if ind is not None else None)
+
+    def render(self, stage_dir: str, kept: list) -> Iterator[bytes]:
+        """Phase 2: each kept file's pages, written into the staging folder, and its result
+        (pickled: the bytes are also the next build's cache entry)."""
+        out = Writer(stage_dir)
+        while kept:
+            result, ind = kept.pop()  # and the whole indicator can go
+            self.publish(result, ind, out)
+            yield pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+
+    def publish(self, result: FileResult, ind: model.Indicator, out) -> None:
+        """Write the pages of an indicator; its result gets their paths and its exports."""
+        history = self.reader.history
+        written = []
+        if ind.published:
+            for path, html in self.renderer.indicator_pages(ind, history.of(result.rel), history):
+                out.write(path, html)
+                written.append(path)
+        result.pages = written
+        result.indicator.exports = search.exports(ind) | opendata.exports(ind, self.exporting)
+
+
+# -- the cache of the last build's results ----------------------------------------------------
+
+def cache_key(project: Project, theme: Theme) -> str:
+    """A hash of everything besides an indicator's own file that its pages depend on."""
+    h = hashlib.blake2b(theme.key.encode(), digest_size=16)
+    for name in SITE_FILES.values():
+        path = project.content / name
+        h.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))
+    return h.hexdigest()
+
+
+def _reusable(project: Project, out: Path, files: list[Path], cached: dict[str, bytes],
+              history: history_mod.History) -> dict[str, tuple[FileResult, bytes]]:
+    """Results of files unchanged since the last build whose pages are still there."""
+    reused = {}
+    for path in files if cached else ():
+        rel = relative(path, project.root)
+        if rel not in cached:
+            continue
+        old = pickle.loads(cached[rel])
+        if old.digest != digest(path.read_bytes()) or old.history_key != history.key(rel):
+            continue
+        if all((out / p).is_file() for p in old.pages):
+            reused[rel] = (old, cached[rel])
+    return reused
+
+
+def read_cache(out: Path, key: str) -> tuple[dict[str, bytes], dict[str, dict]]:
+    """The last build's results, pickled, by file, and the facts of git blobs: if made by the
+    same code, templates and site files (the key); otherwise nothing."""
+    blobs = {}
+    try:
+        with open(out / STATE / CACHE, "rb") as f:
+            if pickle.load(f) != (CACHE_FORMAT, key):
+                return {}, {}
+            facts = pickle.load(f)
+            while True:
+                try:
+                    rel, blob = pickle.load(f)
+                except EOFError:
+                    return blobs, facts
+                blobs[rel] = blob
+    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+        return {}, {}
+
+
+class CacheWriter:
+    """The next build's cache, written as the results arrive (the parent need not hold them
+    all twice), and put in place once the site it describes is."""
+
+    def __init__(self, out: Path, key: str, facts: dict):
+        self.out, self.tmp = out, out / STATE / f"{CACHE}.{os.getpid()}.tmp"
+        self.file = open(self.tmp, "wb")
+        pickle.dump((CACHE_FORMAT, key), self.file, pickle.HIGHEST_PROTOCOL)
+        pickle.dump(facts, self.file, pickle.HIGHEST_PROTOCOL)
+
+    def add(self, rel: str, blob: bytes) -> None:
+        pickle.dump((rel, blob), self.file, pickle.HIGHEST_PROTOCOL)
+
+    def put_in_place(self) -> None:
+        self.file.close()
+        os.replace(self.tmp, self.out / STATE / CACHE)
+
+    def abandon(self) -> None:
+        self.file.close()
+        self.tmp.unlink(missing_ok=True)
