@@ -105,12 +105,13 @@ def _build_locked(project, out, strict, jobs, theme, site, site_problems, render
     todo = [f for f in files if relative(f, project.root) not in reused]
     publisher = Publisher(Reader(project, site, theme, history), renderer, site)
     with Team(todo, jobs, publisher.read, publisher.render, before_chunk=prefetch) as team:
-        summaries = [Summary.of(result) for result, _ in reused.values()] + list(team.gather())
+        results = {rel: result for rel, (result, _) in reused.items()}
+        results.update((r.rel, r) for r in team.gather())
         settled()
-        problems = problems_of(site_problems + found, summaries, project.root, strict)
+        problems = problems_of(site_problems + found, [Summary.of(r) for r in results.values()],
+                               project.root, strict)
         if errors(problems):
             raise ContentError(problems)
-        results = {rel: result for rel, (result, _) in reused.items()}
         built = Built(project, out, theme, site, renderer, history, results, problems,
                       site_problems + found)
         stage = Staging(out, False)  # the first write: every check has passed
@@ -127,22 +128,43 @@ def _build_locked(project, out, strict, jobs, theme, site, site_problems, render
 
 
 def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: CacheWriter) -> None:
-    """Every page into `stage`, and each file's result into the next build's cache."""
+    """Every page into `stage`, and each file's result into the next build's cache.
+
+    While the workers render the indicators' pages, this process renders the pages that
+    list them: those need only the light copies it has already (the data files, which need
+    the exports the workers make, come last). So no core waits for the other at the end.
+    """
     for rel, (result, blob) in reused.items():
         for page in result.pages:
             os.link(built.out / page, stage.path(page))
         cache.add(rel, blob)
-    for blob in team.publish(str(stage.dir)):  # each file's result, whole at last
-        result = pickle.loads(blob)
-        built.results[result.rel] = result
-        cache.add(result.rel, blob)
-    # The site's pages read the whole catalog: forked workers would each copy it
-    # (reference counts write to every object they touch), so they render here.
-    catalog = built.catalog()
-    for page in pages.site_pages(built.site_data(catalog)):
-        stage.write(page.path, built.renderer.render(page))
-        built.site_paths.add(page.path)
+    team.publish(str(stage.dir))
+    data_files = []
+    for page in pages.site_pages(built.site_data(built.catalog())):
+        if page.shows <= pages.LISTING:  # what the light copies hold
+            _write_site_page(built, stage, page)
+            _take(built, team.published(wait=False), cache)
+        else:
+            data_files.append(page)
+    _take(built, team.published(), cache)
+    for page in data_files:
+        _write_site_page(built, stage, page)
     stage.copy_tree(built.theme.static, "static")
+
+
+def _write_site_page(built: Built, stage: Staging, page: pages.Page) -> None:
+    # The site's pages read the whole catalog: forked workers would each copy it (reference
+    # counts write to every object they touch), so they render here.
+    stage.write(page.path, built.renderer.render(page))
+    built.site_paths.add(page.path)
+
+
+def _take(built: Built, published, cache: CacheWriter) -> None:
+    """What the workers made of their files: each page's path, exports and cache entry."""
+    for rel, page_paths, exports, blob in published:
+        result = built.results[rel]
+        result.pages, result.indicator.exports = page_paths, exports
+        cache.add(rel, blob)
 
 
 class Publisher:
@@ -152,19 +174,21 @@ class Publisher:
         self.reader, self.renderer = reader, renderer
         self.exporting = opendata.Exporting(site, standard("th"))
 
-    def read(self, path: Path) -> tuple[Summary, tuple | None]:
-        """Phase 1: what the parent needs now, and what this worker keeps for phase 2."""
+    def read(self, path: Path) -> tuple[FileResult, tuple | None]:
+        """Phase 1: the file's result (a light copy), and what this worker keeps for phase 2."""
         result, ind = self.reader.read(path)
-        return Summary.of(result), ((result, ind) if ind is not None else None)
+        return result, ((result, ind) if ind is not None else None)
 
-    def render(self, stage_dir: str, kept: list) -> Iterator[bytes]:
-        """Phase 2: each kept file's pages, written into the staging folder, and its result
-        (pickled: the bytes are also the next build's cache entry)."""
+    def render(self, stage_dir: str, kept: list) -> Iterator[tuple]:
+        """Phase 2: each kept file's pages, written into the staging folder; what the parent's
+        copy of its result lacks (the pages, the exports), and the whole of it pickled as
+        the next build's cache entry."""
         out = Writer(stage_dir)
         while kept:
             result, ind = kept.pop()  # and the whole indicator can go
             self.publish(result, ind, out)
-            yield pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+            yield (result.rel, result.pages, result.indicator.exports,
+                   pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
 
     def publish(self, result: FileResult, ind: model.Indicator, out) -> None:
         """Write the pages of an indicator; its result gets their paths and its exports."""

@@ -50,6 +50,7 @@ class Team:
         self.kept: list = []  # in this process, when not forked
         self.workers: dict[Connection, tuple[int, Connection]] = {}  # results -> (pid, commands)
         self.waiting: set[Connection] = set()  # workers done gathering, waiting for a payload
+        self._in_here: Iterator = iter(())  # the second job, when not forked
 
     def __enter__(self) -> Team:
         return self
@@ -81,16 +82,25 @@ class Team:
             os.close(todo)
         yield from self._receive(lambda: len(self.waiting) == len(self.workers))
 
-    def publish(self, payload: Any) -> Iterator:
-        """The second job's results, on what each worker kept, given `payload`."""
+    def publish(self, payload: Any) -> None:
+        """Start the second job on what each worker kept, given `payload`; its results come
+        from `published()`, and meanwhile this process may do other work."""
         if not self.forked:
-            yield from self.publish_job(payload, self.kept)
+            self._in_here = iter(self.publish_job(payload, self.kept))
             return
         message = pickle.dumps(("publish", payload), pickle.HIGHEST_PROTOCOL)
         for reader in self.waiting:
             self.workers[reader][1].send_bytes(message)
         self.waiting.clear()
-        yield from self._receive(lambda: not self.workers)
+
+    def published(self, wait: bool = True) -> Iterator:
+        """The second job's results, in any order: all of them, or (`wait` False) those that
+        have arrived. Call it now and then while doing other work: a worker waits while its
+        results are not taken."""
+        if not self.forked:
+            yield from self._in_here if wait else ()
+            return
+        yield from self._receive(lambda: not self.workers, 0 if not wait else None)
 
     def close(self) -> None:
         """Stop the workers that are left (an error, or the caller stopped early)."""
@@ -102,9 +112,12 @@ class Team:
         self.workers.clear()
 
     # -- the parent's side ------------------------------------------------------------------
-    def _receive(self, done: Callable[[], bool]) -> Iterator:
+    def _receive(self, done: Callable[[], bool], timeout: float | None = None) -> Iterator:
         while not done():
-            for reader in wait([r for r in self.workers if r not in self.waiting]):
+            ready = wait([r for r in self.workers if r not in self.waiting], timeout)
+            if not ready:
+                return  # nothing has arrived (`timeout` 0)
+            for reader in ready:
                 try:
                     kind, value = pickle.loads(reader.recv_bytes())
                 except (EOFError, OSError):  # the worker is gone: finished, or died

@@ -114,16 +114,36 @@ def a_team_publishes_what_its_workers_kept():
     with Team(ITEMS, 2, gather, publish, chunk=7) as team:
         gathered = list(team.gather())
         assert sorted(gathered) == list(ITEMS)
-        published = list(team.publish(sum(gathered)))
+        team.publish(sum(gathered))
+        published = list(team.published())
     assert sorted(i for i, _ in published) == [i + sum(ITEMS) for i in ITEMS]
     assert all(same for _, same in published)  # each item published where it was kept
+    assert no_children_left()
+
+
+def results_can_be_taken_while_the_parent_works():
+    def publish(payload, kept):
+        for i in kept:
+            time.sleep(0.0005)
+            yield i
+
+    with Team(ITEMS, 2, lambda i: (i, i), publish, chunk=7) as team:
+        list(team.gather())
+        team.publish(None)
+        early = []
+        while not early:  # the parent's own work meanwhile
+            time.sleep(0.01)
+            early = list(team.published(wait=False))
+        assert 0 < len(early) < len(ITEMS)  # some, not all: nothing waited for the rest
+        assert sorted(early + list(team.published())) == list(ITEMS)
     assert no_children_left()
 
 
 def a_team_in_this_process_does_the_same():
     with Team(range(10), 2, lambda i: (i, i * 10), lambda p, kept: [k + p for k in kept]) as team:
         assert list(team.gather()) == list(range(10))
-        assert sorted(team.publish(1)) == [i * 10 + 1 for i in range(10)]
+        team.publish(1)
+        assert sorted(team.published()) == [i * 10 + 1 for i in range(10)]
 
 
 def an_error_while_publishing_is_raised_here():
@@ -136,7 +156,8 @@ def an_error_while_publishing_is_raised_here():
     with pytest.raises(ValueError, match="bad item 321"):
         with Team(ITEMS, 2, lambda i: (i, i), publish) as team:
             list(team.gather())
-            list(team.publish(None))
+            team.publish(None)
+            list(team.published())
     assert no_children_left()
 
 
@@ -149,6 +170,7 @@ def a_team_closed_after_gathering_leaves_no_worker():
 @pytest.mark.parametrize("case", [every_item_once_on_two_processes, few_items_stay_in_this_process,
                                   a_team_publishes_what_its_workers_kept,
                                   a_team_in_this_process_does_the_same,
+                                  results_can_be_taken_while_the_parent_works,
                                   an_error_while_publishing_is_raised_here,
                                   a_team_closed_after_gathering_leaves_no_worker,
                                   an_error_in_a_worker_is_raised_here,
