@@ -21,7 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from benchmark import AFTER_DELETING, REPO, run_measured  # noqa: E402
+from benchmark import AFTER_DELETING, REPO, run_measured, serve_rebuilds  # noqa: E402
 
 
 def build(checkout: Path, content: Path, out: Path) -> dict:
@@ -35,6 +35,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=10000)
     parser.add_argument("--pairs", type=int, default=5)
     parser.add_argument("--content", type=Path, help="a corpus to use instead of a new one")
+    parser.add_argument("--preview", action="store_true",
+                        help="compare the preview server's time for an edit, not full builds")
     parser.add_argument("--where", type=Path, default=None,
                         help="where to build, e.g. /dev/shm: memory, so that the disk's own "
                              "variations (see above) stay out of the comparison")
@@ -50,6 +52,11 @@ def main() -> None:
     sides = {"A": args.other.resolve(), "B": REPO}
     os.sync()
     time.sleep(AFTER_DELETING)  # whatever was deleted before this run is reusable by now
+    if args.preview:
+        try:
+            return compare_previews(sides, content, work, args.pairs)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     runs: dict[str, list[dict]] = {"A": [], "B": []}
     try:
         for i in range(args.pairs):
@@ -67,6 +74,23 @@ def main() -> None:
     print(f"B {sides['B']}: {median('B', 'wall'):.2f} s wall median, {median('B', 'cpu'):.2f} s CPU")
     print(f"B/A wall: median {statistics.median(ratios):.3f} (range {ratios[0]:.3f}-{ratios[-1]:.3f}); "
           f"CPU: median {statistics.median(cpu):.3f} (range {cpu[0]:.3f}-{cpu[-1]:.3f})")
+
+
+def compare_previews(sides: dict[str, Path], content: Path, work: Path, pairs: int) -> None:
+    """Each side's preview server, one after the other, editing the same file five times."""
+    target = sorted((content / "indicators").rglob("*.yaml"))[len(sides) * 17]
+    times: dict[str, list[float]] = {"A": [], "B": []}
+    for i in range(pairs):
+        for side in ("A", "B") if i % 2 == 0 else ("B", "A"):
+            build = [sys.executable, str(sides[side] / "build.py")]
+            times[side] += serve_rebuilds(content, work / f"serve-{side}{i}", build=build,
+                                          target=target)
+            print(f"round {i + 1} {side}: {times[side][-5:]} ms", flush=True)
+    for side in ("A", "B"):
+        print(f"{side} {sides[side]}: preview edit {statistics.median(times[side]):.0f} ms median "
+              f"of {len(times[side])} (range {min(times[side]):.0f}-{max(times[side]):.0f})")
+    ratio = statistics.median(times["B"]) / statistics.median(times["A"])
+    print(f"B/A preview edit, median: {ratio:.3f}")
 
 
 if __name__ == "__main__":

@@ -93,10 +93,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_rebuilds(content: Path, out: Path, edits: int = 5) -> list[float]:
+def serve_rebuilds(content: Path, out: Path, edits: int = 5, build: list[str] = BUILD,
+                   target: Path | None = None) -> list[float]:
     """Edit one indicator `edits` times under a running preview server; the server's own ms."""
     port = free_port()
-    proc = subprocess.Popen(BUILD + ["serve", "--content", str(content), "--out", str(out),
+    proc = subprocess.Popen(build + ["serve", "--content", str(content), "--out", str(out),
                                      "--port", str(port)], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
@@ -108,7 +109,7 @@ def serve_rebuilds(content: Path, out: Path, edits: int = 5) -> list[float]:
             break
         except OSError:
             time.sleep(0.2)
-    target = sorted((content / "indicators").rglob("*.yaml"))[len(lines) % 97]
+    target = target or sorted((content / "indicators").rglob("*.yaml"))[len(lines) % 97]
     times = []
     for i in range(edits):
         seen = len(lines)
