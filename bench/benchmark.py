@@ -113,8 +113,9 @@ def serve_rebuilds(content: Path, out: Path, edits: int = 5, build: list[str] = 
     times = []
     for i in range(edits):
         seen = len(lines)
-        text = target.read_text(encoding="utf-8")
-        target.write_text(text.replace("result: ", "result: 1", 1), encoding="utf-8")
+        text = target.read_text(encoding="utf-8")  # a new first result, the same every run
+        target.write_text(re.sub(r"result: [^\n]*", f"result: {i + 1}.5", text, count=1),
+                          encoding="utf-8")
         while time.time() < deadline:
             done = [ln for ln in lines[seen:] if "rebuilt" in ln]
             if done:

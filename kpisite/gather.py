@@ -117,10 +117,14 @@ def across(summaries: Iterable[Summary], root: Path) -> list[Problem]:
                                       if s.code is not None), root)
 
 
-def problems_of(site_problems: list[Problem], summaries: list[Summary], root: Path,
-                strict: bool) -> list[Problem]:
-    """Every problem: the site files', each file's, and across files (strict: all errors)."""
-    found = site_problems + [p for s in summaries for p in s.problems] + across(summaries, root)
+def problems_of(site_problems: list[Problem], summaries: Iterable[Summary], root: Path,
+                strict: bool, across_files: list[Problem] | None = None) -> list[Problem]:
+    """Every problem: the site files', each file's, and across files (strict: all errors).
+    `across_files`: those of the rules across files, when already known."""
+    summaries = list(summaries)
+    if across_files is None:
+        across_files = across(summaries, root)
+    found = site_problems + [p for s in summaries for p in s.problems] + across_files
     return promote(found) if strict else found
 
 

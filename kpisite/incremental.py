@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import THEME, fields, i18n, model, pages
 from .diagnostics import ContentError, errors
-from .gather import FileResult, Project, Reader, Summary, catalog_of, problems_of
+from .gather import FileResult, Project, Reader, Summary, across, catalog_of, problems_of
 from .load import relative
 from .publish import CACHE, LANGUAGE, Built, Publisher, build
 from .render import Renderer
@@ -72,6 +72,8 @@ class Preview:
         i18n.standard.cache_clear()  # the commands' messages too: the catalogue may have changed
         self.built = build(self.project, self.out, self.strict, self.jobs, Theme(self.theme_root))
         self.catalog = self.built.catalog()
+        self.summaries = {rel: Summary.of(r) for rel, r in self.built.results.items()}
+        self.across = across(self.summaries.values(), self.project.root)
         self._reset()
 
     def update(self, changed: set[Path]) -> list[str] | None:
@@ -96,8 +98,8 @@ class Preview:
         if static:
             later.copy_tree(theme.static, "static", self.out)
         self._read(inds)
-        problems = problems_of(built.site_problems, [Summary.of(r) for r in built.results.values()],
-                               self.project.root, self.strict)
+        problems = problems_of(built.site_problems, self.summaries.values(), self.project.root,
+                               self.strict, self.across)
         if errors(problems):  # nothing is written; edits, stale and unwritten keep the work
             raise ContentError(problems)
         self._render_edits(later)
@@ -108,17 +110,24 @@ class Preview:
             return later.apply(out, keep=self._owned) + self._rerender_site_pages(out)
 
     def _read(self, paths: list[Path]) -> None:
-        """Read edited files into the results (gather: nothing rendered yet)."""
-        results = self.built.results
+        """Read edited files into the results (gather: nothing rendered yet); the rules
+        across files run again only when an indicator's year or code changed."""
+        results, summaries = self.built.results, self.summaries
         reader = Reader(self.project, self.built.site, self.built.theme, self.built.history)
+        identity_changed = False
         for path in sorted(paths):
             rel = relative(path, self.project.root)
             shown = self.edits[rel][0] if rel in self.edits else results.get(rel)
             new, full = reader.read(path) if path.is_file() else (None, None)
+            old = summaries.pop(rel, None)
             results.pop(rel, None)
             if new is not None:
-                results[rel] = new
+                results[rel], summaries[rel] = new, Summary.of(new)
             self.edits[rel] = (shown, new, full)
+            now = summaries.get(rel)
+            identity_changed |= (old and old[2:4]) != (now and now[2:4])
+        if identity_changed:
+            self.across = across(summaries.values(), self.project.root)
 
     def _render_edits(self, later: Deferred) -> None:
         """The edited files' pages (into `later`); what the edits make stale; the catalog."""
