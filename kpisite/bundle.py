@@ -23,6 +23,8 @@ def _timestamp() -> tuple:
 
 def write_zip(site: Path, target: Path) -> int:
     """Zip `site` (kpisite's own state left out) into `target`; returns the number of files."""
+    if not target.parent.is_dir():
+        raise OutputError(_("the folder of %(target)s does not exist", target=str(target)))
     if target.exists() and not zipfile.is_zipfile(target):
         raise OutputError(_("%(target)s exists and is not a zip file: it is not overwritten",
                             target=str(target)))

@@ -1,22 +1,24 @@
 """Command line: build | check | serve | bundle | diff | new | import.
 
-Exit status: 0 done, 1 the content has errors, 2 the command was used wrongly.
+Exit status: 0 done, 1 the content has errors, 2 the command was used wrongly or the system
+refused (a folder, a disk, a port), 130 stopped by Ctrl+C.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from . import THEME, gather, history, publish, scaffold
+from . import THEME, __version__, gather, history, publish, scaffold
 from .bundle import FOLDER, write_zip
 from .diagnostics import ContentError, UsageError, errors, report
-from .i18n import _, bilingual
+from .i18n import N_, _, bilingual
 from .write import check_output_dir
 
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 COMMANDS = ("build", "check", "serve", "bundle", "diff", "new", "import")
 
 
@@ -25,62 +27,104 @@ def _default_content() -> Path:
     return here if here.is_dir() else THEME / "content"
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(bilingual(_("a port is a number from 1 to 65535, not "
+                                                     "%(text)s", text=repr(text))))
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kpisite", description=bilingual(_(
+    say = lambda msgid: bilingual(_(msgid))  # noqa: E731 (help texts, for editors too)
+    p = argparse.ArgumentParser(prog="kpisite", description=say(N_(
         "Publish performance indicators as a static website")))
+    p.add_argument("--version", action="version", version=f"kpisite {__version__}")
     sub = p.add_subparsers(dest="command")
 
     def content_options(sp, out=True):
         sp.add_argument("--content", type=Path, default=None,
-                        help="content folder (default: ./content)")
+                        help=say(N_("the content folder (./content when left out)")))
         if out:
             sp.add_argument("--out", type=Path, default=None,
-                            help="output folder (default: site/ beside the content folder)")
-        sp.add_argument("--strict", action="store_true", help="treat warnings as errors")
+                            help=say(N_("the output folder (site/ beside the content folder when "
+                                     "left out)")))
+        sp.add_argument("--strict", action="store_true", help=say(N_("treat warnings as errors")))
         sp.add_argument("--format", choices=("plain", "github"), default="plain",
-                        help="how problems are printed (github: annotations for pull requests)")
+                        help=say(N_("how problems are printed (github: annotations for pull "
+                                 "requests)")))
 
-    content_options(sub.add_parser("build", help="check the content, then build the site"))
-    content_options(sub.add_parser("check", help="check the content; write nothing"), out=False)
+    content_options(sub.add_parser("build", help=say(N_("check the content, then build the site"))))
+    content_options(sub.add_parser("check", help=say(N_("check the content; write nothing"))),
+                    out=False)
 
-    srv = sub.add_parser("serve", help="build, serve at http://127.0.0.1:8000, rebuild on edits")
+    srv = sub.add_parser("serve", help=say(N_("build, serve at http://127.0.0.1:8000, and rebuild "
+                                           "after every edit")))
     content_options(srv)
-    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: localhost)")
-    srv.add_argument("--port", type=int, default=8000)
-    srv.add_argument("--open", action="store_true", help="open the site in a web browser")
+    srv.add_argument("--host", default="127.0.0.1",
+                     help=say(N_("the address to listen on (this computer alone when left out)")))
+    srv.add_argument("--port", type=_port, default=8000)
+    srv.add_argument("--open", action="store_true", help=say(N_("open the site in a web browser")))
 
-    bun = sub.add_parser("bundle", help="build, then zip the site for offline reading")
+    bun = sub.add_parser("bundle", help=say(N_("build, then zip the site for offline reading")))
     content_options(bun)
-    bun.add_argument("--output", type=Path, default=None, help="the zip file (default: site.zip)")
+    bun.add_argument("--output", type=Path, default=None,
+                     help=say(N_("the zip file (site.zip when left out)")))
 
-    dif = sub.add_parser("diff", help="what changed between two git revisions, as Markdown")
-    dif.add_argument("base", help="e.g. origin/main")
+    dif = sub.add_parser("diff", help=say(N_("what changed between two git revisions, as "
+                                             "Markdown")))
+    dif.add_argument("base", help=say(N_("e.g. origin/main")))
     dif.add_argument("head", nargs="?", default="HEAD")
     dif.add_argument("--content", type=Path, default=None)
 
-    new = sub.add_parser("new", help="create a new indicator file, every section present")
+    new = sub.add_parser("new", help=say(N_("create a new indicator file, every section present")))
     new.add_argument("--content", type=Path, default=None)
-    new.add_argument("--agency", required=True, help='agency code, e.g. "5042"')
-    new.add_argument("--year", required=True, help="fiscal year (Buddhist Era), e.g. 2568")
-    new.add_argument("--code", required=True, help='indicator code, e.g. "5042-0001"')
-    new.add_argument("--name", default="", help="indicator name")
+    new.add_argument("--agency", required=True, help=say(N_('the agency code, e.g. "5042"')))
+    new.add_argument("--year", required=True,
+                     help=say(N_("the fiscal year (Buddhist Era), e.g. 2568")))
+    new.add_argument("--code", required=True, help=say(N_('the indicator code, e.g. "5042-0001"')))
+    new.add_argument("--name", default="", help=say(N_("the indicator's name")))
 
-    imp = sub.add_parser("import", help="write indicator files from the old system's facts (JSON)")
+    imp = sub.add_parser("import", help=say(N_("write indicator files from the old system's facts "
+                                            "(JSON) or pages")))
     imp.add_argument("facts", type=Path)
     imp.add_argument("--content", type=Path, default=None)
-    imp.add_argument("--overwrite", action="store_true", help="replace existing files")
+    imp.add_argument("--overwrite", action="store_true", help=say(N_("replace existing files")))
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+    """The command line, with one guard for every command: whatever goes wrong is said in a
+    message and an exit status, never a traceback (KPISITE_DEBUG=1 shows it)."""
+    try:
+        return _run(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        _say(_("stopped (Ctrl+C); the site was left as it was"))
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        if os.environ.get("KPISITE_DEBUG"):
+            raise
+        _say(_("%(path)s: %(reason)s", path=exc.filename or "", reason=exc.strerror or str(exc))
+             if exc.filename else _("the system refused: %(reason)s", reason=str(exc)))
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 (a bug: said, not shown as a traceback)
+        if os.environ.get("KPISITE_DEBUG"):
+            raise
+        _say(_("internal error: %(error)s (run it again with KPISITE_DEBUG=1 to see where, "
+               "and please report it)", error=f"{type(exc).__name__}: {exc}"))
+        return EXIT_USAGE
+
+
+def _say(message) -> None:
+    print("kpisite: " + bilingual(message), file=sys.stderr, flush=True)
+
+
+def _run(argv: list[str]) -> int:
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["build", *argv]  # `python build.py` alone builds
     args = parser().parse_args(argv)
     content = args.content or _default_content()
     if args.command != "import" and not content.is_dir():
-        print("kpisite: " + bilingual(_("content folder not found: %(folder)s",
-                                        folder=str(content))), file=sys.stderr)
+        _say(_("content folder not found: %(folder)s", folder=str(content)))
         return EXIT_USAGE
     project = gather.Project(content)
     try:
@@ -109,9 +153,9 @@ def _diff(project: gather.Project, args) -> int:
         print(history.diff_markdown(project.root, project.indicators, args.base, args.head),
               end="")
     except (OSError, subprocess.CalledProcessError) as exc:
-        detail = getattr(exc, "stderr", b"") or b""
-        print("kpisite: " + bilingual(_("git diff failed: %(detail)s", detail=detail.decode(
-            errors="replace").strip() or str(exc))), file=sys.stderr)
+        detail = (getattr(exc, "stderr", b"") or b"").decode(errors="replace").strip()
+        print("kpisite: " + bilingual(_("git diff failed: %(detail)s", detail=(
+            detail.splitlines() or [str(exc)])[0])), file=sys.stderr)  # git's first line says it
         return EXIT_USAGE
     return EXIT_OK
 

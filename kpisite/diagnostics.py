@@ -1,6 +1,7 @@
 """Problems found in content, and how they are printed (plain, or GitHub annotations)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -20,11 +21,13 @@ class Problem:
     severity: str = ERROR
 
     def plain(self) -> str:
-        """`path:line: field: message` (the form editors and their tools understand)."""
+        """`path:line: field: message` (the form editors and their tools understand), on one
+        line: a line break or control character from the content is shown escaped, so that no
+        content can start a line of its own (a CI runner reads "::error ..." as a command)."""
         where = f"{self.path}:{self.line}" if self.line else self.path
         tag = "" if self.severity == ERROR else bilingual(_("warning")) + ": "
         field = f"{self.field}: " if self.field else ""
-        return f"{where}: {tag}{field}{self.message}"
+        return _one_line(f"{where}: {tag}{field}{self.message}")
 
     def github(self) -> str:
         """A GitHub Actions workflow command that annotates the line in a pull request."""
@@ -76,6 +79,13 @@ def report(problems: Iterable[Problem], fmt: str = "plain") -> str:
         lines.append(bilingual(_("%(errors)s error(s), %(warnings)s warning(s)", errors=n_err,
                                  warnings=n_warn)))
     return "\n".join(lines)
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], text)
 
 
 def _escape_data(text: str) -> str:

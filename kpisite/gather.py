@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,11 +15,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
-from . import history as history_mod, model, validate
+from . import history as history_mod, model, pages, validate
 from .catalog import Catalog
 from .diagnostics import Problem, promote
 from .i18n import _, bilingual
-from .load import find_yaml_files, prefetch, read_source, relative
+from .load import find_line, find_yaml_files, inside_content, prefetch, read_source, relative
 from .theme import Theme
 from .workers import Team
 
@@ -68,6 +70,38 @@ class Summary(NamedTuple):
                    bool(ind and ind.published))
 
 
+# Files a site publishes as they are (content/static/ -> the site's top folder): only types that
+# cannot carry script, as content comes from any editor's pull request.
+FILES_FOLDER = "static"
+FILE_TYPES = {".txt", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".ico", ".pdf"}
+MAX_FILE_BYTES = 20_000_000
+
+
+def content_files(project: Project) -> tuple[list[model.ContentFile], list[Problem]]:
+    """The files to publish as they are, and the problems of those refused."""
+    folder = project.content / FILES_FOLDER
+    files, problems = [], []
+    refuse = lambda path, msg: problems.append(  # noqa: E731
+        Problem(relative(path, project.root), None, "", bilingual(msg)))
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+        rel = path.relative_to(folder).as_posix()
+        if not inside_content(path, project.content):
+            refuse(path, _("a symlink that leads outside the content folder: not read"))
+        elif path.is_dir():
+            continue
+        elif rel.split("/")[0] == "static":
+            refuse(path, _("static/ of the site is kpisite's own: put the file elsewhere"))
+        elif path.suffix.lower() not in FILE_TYPES and (path.suffix and path.name != ".nojekyll"):
+            refuse(path, _("a %(type)s file is not published as it is (only %(types)s, and files "
+                           "without a type such as CNAME): it could carry script",
+                           type=path.suffix, types=", ".join(sorted(FILE_TYPES))))
+        elif path.stat().st_size > MAX_FILE_BYTES:
+            refuse(path, _("larger than %(mb)s MB", mb=MAX_FILE_BYTES // 1_000_000))
+        else:
+            files.append(model.ContentFile(rel, path))
+    return files, problems
+
+
 def load_site(project: Project, theme: Theme) -> tuple[model.Site | None, list[Problem]]:
     """site.yaml, agencies.yaml and strategy.yaml, checked and built into a Site."""
     sources, problems = {}, []
@@ -76,6 +110,10 @@ def load_site(project: Project, theme: Theme) -> tuple[model.Site | None, list[P
         if not path.is_file():
             problems.append(Problem(relative(path, project.root), None, "", bilingual(_(
                 "the file %(name)s is missing from the content folder", name=name))))
+            continue
+        if not inside_content(path, project.content):  # content is read only from inside it
+            problems.append(Problem(relative(path, project.root), None, "", bilingual(_(
+                "a symlink that leads outside the content folder: not read"))))
             continue
         source, found = read_source(path, project.root)
         problems += found
@@ -90,6 +128,44 @@ def load_site(project: Project, theme: Theme) -> tuple[model.Site | None, list[P
                            sources["strategy"].data), problems
 
 
+SECONDS_A_FILE = 30  # the last guard: the real limits are sizes and nesting (load, markup)
+
+
+class FileTookTooLong(Exception):
+    """A file's work ran past SECONDS_A_FILE."""
+
+
+def _expired(signum, frame):
+    raise FileTookTooLong
+
+
+class time_budget:  # noqa: N801 (used as a `with` block, like a function)
+    """Raise FileTookTooLong in this (main) thread after `seconds`; elsewhere, no limit.
+    (Two system calls a file: the handler, once set, stays.)"""
+
+    __slots__ = ("seconds", "armed")
+
+    def __init__(self, seconds: float = SECONDS_A_FILE):
+        self.seconds = seconds
+
+    def __enter__(self) -> None:
+        self.armed = threading.current_thread() is threading.main_thread()
+        if self.armed:
+            if signal.getsignal(signal.SIGALRM) is not _expired:
+                signal.signal(signal.SIGALRM, _expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc) -> None:
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def too_long(rel: str) -> Problem:
+    return Problem(rel, None, "", bilingual(_(
+        "this file took longer than %(seconds)s seconds to read and check: it is refused",
+        seconds=SECONDS_A_FILE)))
+
+
 class Reader:
     """Reads indicator files of one site: the job each worker does on each file."""
 
@@ -101,6 +177,14 @@ class Reader:
 
     def read(self, path: Path) -> tuple[FileResult, model.Indicator | None]:
         """The file's result (with a light copy of its indicator), and the whole indicator."""
+        try:
+            with time_budget():
+                return self._read(path)
+        except FileTookTooLong:
+            rel = relative(path, self.project.root)
+            return FileResult(rel, "", None, [too_long(rel)]), None
+
+    def _read(self, path: Path) -> tuple[FileResult, model.Indicator | None]:
         source, problems = read_source(path, self.project.root)
         if source is None:
             return FileResult(relative(path, self.project.root), "", None, problems), None
@@ -128,8 +212,20 @@ def problems_of(site_problems: list[Problem], summaries: Iterable[Summary], root
     return promote(found) if strict else found
 
 
-def catalog_of(site: model.Site, results: dict[str, FileResult]) -> Catalog:
-    inds = [r.indicator for r in results.values() if r.indicator is not None]
+def page_clashes(project: Project, catalog: Catalog, files: list[model.ContentFile]) -> list[Problem]:
+    """Pages that two sources would write (pages.claims), each source named."""
+    agencies = project.content / "agencies.yaml"
+    codes = list(catalog.site.agencies)
+    lines = lambda code: find_line(agencies.read_text("utf-8-sig"),  # noqa: E731 (only on a clash)
+                                   ("agencies", codes.index(code), "code"))
+    data = pages.SiteData(catalog, None, None, files=files)
+    return validate.page_clashes(pages.claims(data), project.root,
+                                 (relative(agencies, project.root), lines))
+
+
+def catalog_of(site: model.Site, results: dict[str, FileResult] | list[FileResult]) -> Catalog:
+    values = results.values() if isinstance(results, dict) else results
+    inds = [r.indicator for r in values if r.indicator is not None]
     return Catalog(site, [i for i in inds if i.published],
                    frozenset(i.source for i in inds if not i.published))
 
@@ -159,35 +255,36 @@ def collection_paused() -> Iterator[Callable[[], None]]:
 
 @dataclass
 class Checked:
-    """What `check` gathered: the site, each file's result (a Summary, or the whole
-    FileResult when asked for), and every problem."""
+    """What `check` gathered: the site, each file's result, and every problem."""
 
     site: model.Site | None
-    results: list
+    results: list[FileResult]
     problems: list[Problem]
 
 
 def check(project: Project, strict: bool = False, jobs: int | None = None,
-          theme: Theme | None = None, whole: bool = False) -> Checked:
-    """Every problem in the content; writes nothing. `whole`: keep each file's FileResult."""
+          theme: Theme | None = None) -> Checked:
+    """Every problem in the content; writes nothing."""
     theme = theme or Theme()
     site, site_problems = load_site(project, theme)
     if site is None:
         return Checked(None, [], promote(site_problems) if strict else site_problems)
-    files, found = find_yaml_files(project.indicators, project.root)
+    files, found = find_yaml_files(project.indicators, project.root, project.content)
+    published, refused = content_files(project)
     reader = Reader(project, site, theme)
-    job = lambda path: ((lambda r: r if whole else Summary.of(r))(reader.read(path)[0]), None)  # noqa
+    job = lambda path: (reader.read(path)[0], None)  # noqa: E731 (a check keeps nothing)
     with collection_paused() as settled, Team(files, jobs or os.cpu_count() or 1, job,
                                               before_chunk=prefetch) as team:
         results = list(team.gather())
         settled()
-        summaries = [Summary.of(r) for r in results] if whole else results
-        return Checked(site, results, problems_of(site_problems + found, summaries,
+        clashes = page_clashes(project, catalog_of(site, results), published)
+        return Checked(site, results, problems_of(site_problems + found + refused + clashes,
+                                                  [Summary.of(r) for r in results],
                                                   project.root, strict))
 
 
 def collect(project: Project, strict: bool = False):
     """The site, its indicators (light copies), and all problems: for tests and tools."""
-    checked = check(project, strict, whole=True)
+    checked = check(project, strict)
     return (checked.site, [r.indicator for r in checked.results if r.indicator],
             checked.problems)

@@ -24,6 +24,9 @@ from .model import fmt
 from .thai import BANGKOK
 
 RECENT = 30  # changes listed on the home page and in the feed
+# Control characters are not text, and XML (the feed) cannot hold them: a commit message's
+# own are dropped.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,37 @@ def change_line(fact: tuple[str, Any, Any], words) -> str:
            f"{fact_value(key, after, words)}"
 
 
+def _commits(root: Path, folder: str) -> list[tuple[str, int, str, str, list]]:
+    """(commit, time, author, subject, its files' changes) of each commit that changed `folder`.
+
+    Two logs, as neither can be mistaken for the other: the commits' facts, NUL after each of
+    four fields (a subject may hold any character but NUL), and the changed files.
+    """
+    facts = _git(root, "log", "--no-renames", "-z", "--format=%H%x00%at%x00%an%x00%s", "--",
+                 folder).decode("utf-8", "replace").split("\0")
+    files: dict[str, list] = {}
+    sha, meta = None, None
+    for token in _git(root, "log", "--no-renames", "--raw", "--no-abbrev", "-z", "--format=%H",
+                      "--", folder).decode("utf-8", "replace").split("\0"):
+        if meta is not None:  # the path that follows an entry
+            files[sha].append((meta.split(" ")[2], meta.split(" ")[3], token))
+            meta = None
+        elif _SHA.fullmatch(token.strip()):
+            sha = token.strip()
+            files[sha] = []
+        elif token.strip().startswith(":"):
+            meta = token.strip()[1:]
+    commits = []
+    for i in range(0, len(facts) - 3, 4):
+        sha, stamp, author, subject = (part.lstrip("\n") for part in facts[i:i + 4])
+        commits.append((sha, int(stamp), _CONTROL.sub("", author), _CONTROL.sub("", subject),
+                        files.get(sha, [])))
+    return commits
+
+
+_SHA = re.compile("[0-9a-f]{40}")
+
+
 def _raw(tokens: list[str]) -> list[tuple[str, str, str]]:
     """(old blob, new blob, path) of each entry of `git --raw -z --no-renames` output."""
     tokens = [t.strip("\n") for t in tokens if t.strip("\n")]
@@ -213,17 +247,11 @@ def load(project_root: Path, folder: Path, cache: dict[str, dict] | None = None)
     cache = {} if cache is None else cache
     try:
         top = Path(_git(project_root, "rev-parse", "--show-toplevel").decode().strip())
-        log = _git(project_root, "log", "--no-renames", "--raw", "--no-abbrev", "-z",
-                   "--format=%x1e%H%x1f%at%x1f%an%x1f%s", "--", str(folder.resolve()))
+        commits = _commits(project_root, str(folder.resolve()))
     except (OSError, subprocess.CalledProcessError):
         return History(False, note=_("no git history: this site was built from files without "
                                      "a history of their changes"))
     prefix = project_root.resolve().relative_to(top.resolve()).as_posix()
-    commits = []
-    for chunk in log.decode("utf-8", "replace").split("\x1e")[1:]:
-        tokens = chunk.split("\0")
-        sha, stamp, author, message = tokens[0].strip("\n").split("\x1f", 3)
-        commits.append((sha, int(stamp), author, message, _raw(tokens[1:])))
     wanted = {b for *_, files in commits for old, new, _ in files for b in (old, new)
               if b != NULL_BLOB and b not in cache}
     for blob, text in read_blobs(project_root, sorted(wanted)).items():
@@ -247,8 +275,10 @@ def load(project_root: Path, folder: Path, cache: dict[str, dict] | None = None)
 def diff_markdown(project_root: Path, folder: Path, base: str, head: str = "HEAD") -> str:
     """What changed between two revisions, in indicator terms, as Markdown for a pull request."""
     words = standard("th")
-    raw = _git(project_root, "diff", "--raw", "--no-abbrev", "-z", "--no-renames", base, head,
-               "--", str(folder.resolve())).decode("utf-8", "replace")
+    # The revisions are data, never options: `diff --output=FILE` would make git write a file.
+    raw = _git(project_root, "diff", "--raw", "--no-abbrev", "-z", "--no-renames",
+               "--end-of-options", base, head, "--", str(folder.resolve())).decode("utf-8",
+                                                                                   "replace")
     entries = _raw(raw.split("\0"))
     texts = read_blobs(project_root, sorted({b for o, n, _ in entries for b in (o, n)
                                             if b != NULL_BLOB}))

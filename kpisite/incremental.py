@@ -14,7 +14,8 @@ from pathlib import Path
 
 from . import THEME, fields, i18n, model, pages
 from .diagnostics import ContentError, errors
-from .gather import FileResult, Project, Reader, Summary, across, catalog_of, problems_of
+from .gather import (FileResult, Project, Reader, Summary, across, catalog_of, page_clashes,
+                     problems_of)
 from .load import relative
 from .publish import CACHE, LANGUAGE, Built, Publisher, build
 from .render import Renderer
@@ -71,9 +72,9 @@ class Preview:
         """Build everything again, with a new Theme."""
         i18n.standard.cache_clear()  # the commands' messages too: the catalogue may have changed
         self.built = build(self.project, self.out, self.strict, self.jobs, Theme(self.theme_root))
-        self.catalog = self.built.catalog()
+        self.catalog = self.built.catalog
         self.summaries = {rel: Summary.of(r) for rel, r in self.built.results.items()}
-        self.across = across(self.summaries.values(), self.project.root)
+        self._check_across()
         self._reset()
 
     def update(self, changed: set[Path]) -> list[str] | None:
@@ -127,7 +128,13 @@ class Preview:
             now = summaries.get(rel)
             identity_changed |= (old and old[2:4]) != (now and now[2:4])
         if identity_changed:
-            self.across = across(summaries.values(), self.project.root)
+            self._check_across()
+
+    def _check_across(self) -> None:
+        """The rules across files: codes unique in a year, each page claimed once."""
+        built = self.built
+        self.across = across(self.summaries.values(), self.project.root) + page_clashes(
+            self.project, catalog_of(built.site, built.results), built.files)
 
     def _render_edits(self, later: Deferred) -> None:
         """The edited files' pages (into `later`); what the edits make stale; the catalog."""

@@ -23,6 +23,7 @@ from .diagnostics import Problem, field_name
 from .i18n import Message, _, bilingual
 
 MAX_BYTES = 1_000_000  # an indicator file is a few kB; anything this big is a mistake
+MAX_DEPTH = 40  # levels of nesting: a strategy tree has four or five, an indicator three
 YAML_SUFFIXES = (".yaml", ".yml")
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -103,10 +104,13 @@ def _convert(node, seen: set[int]) -> Any:
             return plain_value(value)
         if tag == _TAGS + "str":
             return value
-        if tag == _TAGS + "int":
-            return int(value)
-        if tag == _TAGS + "float":
-            return Decimal(value)
+        if tag in (_TAGS + "int", _TAGS + "float"):  # a number, written as plain numbers are
+            number = plain_value(value.strip())
+            if isinstance(number, (int, Decimal)) and not isinstance(number, bool):
+                return number
+            raise RefusedYAML(_("%(tag)s needs a number written in digits, not %(value)s "
+                                "(NaN and infinity are not values here)", tag=tag.replace(
+                                    _TAGS, "!!"), value=repr(value)), node)
         if tag == _TAGS + "null":
             return None
         if tag == _TAGS + "bool":
@@ -194,13 +198,25 @@ def read_source(path: Path, root: Path) -> tuple[Source | None, list[Problem]]:
     if not text.strip():
         return fail(1, _("the file is empty: it must hold an indicator's data"))
     try:
-        data = parse_yaml(text)
+        data = quickyaml.read(text, plain_value)  # its layout holds no control character
+        if data is None:
+            data = parse_with_libyaml(text)
+            control = _control_character(data)
+            if control:
+                path, char = control
+                line = line_in(compose(text), path)
+                return None, [Problem(rel, line, field_name(path), bilingual(_(
+                    "a control character (%(char)s) is not text: remove it", char=char)))]
     except RefusedYAML as exc:
         return fail(exc.line or _first_alias_line(text), exc.message)
     except yaml.MarkedYAMLError as exc:
         return fail(*_syntax_error(exc))
-    except (yaml.YAMLError, RecursionError, ArithmeticError, ValueError) as exc:
+    except RecursionError:
+        return fail(None, _("the file nests more than %(levels)s levels deep", levels=MAX_DEPTH))
+    except (yaml.YAMLError, ArithmeticError, ValueError) as exc:
         return fail(None, _("YAML error: %(detail)s", detail=str(exc)))
+    if _depth(data) > MAX_DEPTH:
+        return fail(None, _("the file nests more than %(levels)s levels deep", levels=MAX_DEPTH))
     if not isinstance(data, dict):
         return fail(1, _("expected a mapping of 'field: value', not %(type)s",
                          type=type(data).__name__))
@@ -219,6 +235,43 @@ def _syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int | None, Message]:
         message += _("; this part begins on line %(line)s (%(what)s)", line=context.line + 1,
                      what=exc.context)
     return (mark.line + 1 if mark else None), message
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def _control_character(data: Any) -> tuple[tuple, str] | None:
+    """Where a text holds a control character (written as an escape, as "\\x01"), and which."""
+    todo = [((), data)]
+    while todo:
+        path, value = todo.pop()
+        if isinstance(value, str):
+            found = _CONTROL.search(value)
+            if found:
+                return path, f"U+{ord(found[0]):04X}"
+        elif isinstance(value, dict):
+            todo += [(path + (k,), v) for k, v in value.items()]
+            todo += [(path, k) for k in value]  # a key, too
+        elif isinstance(value, list):
+            todo += [(path + (i,), v) for i, v in enumerate(value)]
+    return None
+
+
+def _depth(data: Any) -> int:
+    """How deep mappings and lists nest (without recursion: a hostile file can nest deeper
+    than Python's stack)."""
+    deepest, todo = 0, [(data, 1)]
+    while todo:
+        value, depth = todo.pop()
+        children = value.values() if isinstance(value, dict) else value \
+            if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > MAX_DEPTH:
+                    return depth + 1
+                todo.append((child, depth + 1))
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _first_alias_line(text: str) -> int | None:
@@ -291,12 +344,25 @@ def relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def find_yaml_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
-    """All YAML files under `folder`, sorted; symlinks that lead outside it are refused."""
+def inside_content(path: Path, content: Path) -> bool:
+    """Whether `path`, with every symlink followed, is in the content folder (and exists)."""
+    try:
+        return path.resolve(strict=True).is_relative_to(content.resolve())
+    except (OSError, RuntimeError):  # missing, or a symlink loop
+        return False
+
+
+def find_yaml_files(folder: Path, root: Path, content: Path | None = None
+                    ) -> tuple[list[Path], list[Problem]]:
+    """All YAML files under `folder`, sorted; symlinks that lead outside it (or, when `folder`
+    is itself a symlink, outside `content`) are refused."""
     files: list[Path] = []
     problems: list[Problem] = []
     if not folder.is_dir():
         return files, problems
+    if content is not None and not inside_content(folder, content):
+        return files, [Problem(relative(folder, root), None, "", bilingual(_(
+            "a symlink that leads outside the content folder: not read")))]
     inside = folder.resolve()
     refuse = lambda path, msg: problems.append(  # noqa: E731
         Problem(relative(path, root), None, "", bilingual(msg)))
@@ -310,7 +376,11 @@ def find_yaml_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]
                 continue
             path = Path(entry.path)
             # Only a symlink can lead elsewhere: resolving every path would cost a stat per part.
-            real = path.resolve() if entry.is_symlink() else None
+            try:
+                real = path.resolve(strict=True) if entry.is_symlink() else None
+            except (OSError, RuntimeError):  # a loop, or a link to nothing
+                refuse(path, _("a symlink that loops or leads nowhere: not read"))
+                continue
             if real is not None and not real.is_relative_to(inside):
                 refuse(path, _("a symlink that leads outside the content folder: not read"))
             elif entry.is_dir():
@@ -320,7 +390,7 @@ def find_yaml_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]
                     continue
                 seen.add(real or path)
                 walk(path)
-            elif entry.name.endswith(YAML_SUFFIXES) and entry.is_file():
+            elif entry.name.lower().endswith(YAML_SUFFIXES) and entry.is_file():
                 files.append(path)
 
     walk(inside)

@@ -53,6 +53,38 @@ class _HeadingExtension(Extension):
 
 _md = markdown.Markdown(extensions=["sane_lists", "nl2br", "tables", _HeadingExtension()])
 
+# What one field may hold: Python-Markdown takes time that grows with the square of nested
+# brackets and of runs of tags, and reference links repeat their addresses where they are
+# used. Real reports stay far below these; a hostile file is refused before it is rendered.
+MAX_CHARACTERS = 50_000
+MAX_NESTING = 20  # [ ( < within one another
+MAX_ANGLES = 300  # < in one field (each may open a tag)
+MAX_EXPANSION = 200_000  # characters that reference links may add
+
+
+def too_much(text: str) -> tuple[str, int] | None:
+    """The limit that a Markdown text goes over, and its value; None within them all."""
+    if len(text) > MAX_CHARACTERS:
+        return "characters", MAX_CHARACTERS
+    angles, squares = text.count("<"), text.count("[")
+    if angles > MAX_ANGLES:
+        return "angles", MAX_ANGLES
+    if angles + squares + text.count("(") > MAX_NESTING:  # else they cannot nest that deep
+        depth = deepest = 0
+        for bracket in _BRACKETS.findall(text):
+            depth = depth + 1 if bracket in "[(<" else max(depth - 1, 0)
+            deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            return "nesting", MAX_NESTING
+    addresses = [len(url) for url in _REFERENCE.findall(text)] if "]:" in text else ()
+    if addresses and squares * max(addresses) > MAX_EXPANSION:
+        return "expansion", MAX_EXPANSION
+    return None
+
+
+_REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*(\S+)", re.M)
+_BRACKETS = re.compile(r"[][()<>]")
+
 
 def slugify(text: str) -> str:
     """An id from heading text that keeps Thai vowels and tone marks (category M), unlike \\w."""

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field, make_dataclass, replace
 from decimal import Decimal
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Callable
 
 from . import fields, pages, thai
@@ -288,6 +289,14 @@ class Strategy:
     def walk(self):
         for root in self.roots:
             yield from root.walk()
+
+
+@dataclass(frozen=True)
+class ContentFile:
+    """A file of content/static/, published as it is at `rel` in the site."""
+
+    rel: str
+    path: Path
 
 
 @dataclass

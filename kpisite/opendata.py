@@ -41,9 +41,17 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and _formula(value):
         return "'" + value  # text a spreadsheet would run as a formula (numbers are not str)
     return str(value)
+
+
+def _formula(text: str) -> bool:
+    """Whether a spreadsheet would read the cell as a formula: its first character that is not
+    blank is =, + or @, or a - with more after it (a report that is just "-" stays "-")."""
+    stripped = text.lstrip()
+    first = stripped[:1]
+    return first in ("=", "+", "@") or (first == "-" and len(stripped.rstrip()) > 1)
 
 
 _to_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps makes one a call

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator
 
 from . import opendata, search
+from .i18n import N_
 
 NO_YEAR = "no-year"  # the folder of indicators whose fiscal year is not known
 ALL = "*"
@@ -43,6 +44,7 @@ class SiteData:
     built: dt.date
     history: Any  # history.History
     labels: Any = None  # render.Labels
+    files: list = field(default_factory=list)  # gather.ContentFile: published as they are
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class Kind:
     shows: frozenset = LISTING
     context: Callable[[SiteData, Any], dict] = lambda data, item: {}
     sitemap: bool = False  # search engines should list it (when the site has an address)
-
+    label: str = N_("a page of the site's own")  # message id: what it is, in messages
     def path_of(self, item: Any = None) -> str:
         return self.path() if item is None else self.path(*self.key(item))
 
@@ -114,9 +116,11 @@ def _sitemap(data: SiteData, _) -> str:
 # Each indicator's own pages, rendered where its file is read; they share rendered parts.
 INDICATOR_KINDS: tuple[Kind, ...] = (
     Kind("indicator", lambda year, code: f"indicators/{year}/{code}.html", "indicator.html",
-         key=lambda ind: (ind.year_key, ind.code), sitemap=True),
+         key=lambda ind: (ind.year_key, ind.code), sitemap=True,
+         label=N_("the page of %(item)s")),
     Kind("indicator_print", lambda year, code: f"indicators/{year}/{code}.print.html",
-         "print.html", key=lambda ind: (ind.year_key, ind.code)),
+         "print.html", key=lambda ind: (ind.year_key, ind.code),
+         label=N_("the printable view of %(item)s")),
 )
 INDICATOR_PARTS = {"facts": "_indicator_facts.html", "sections": "_indicator_sections.html"}
 
@@ -134,14 +138,14 @@ KINDS: tuple[Kind, ...] = (
     Kind("AGENCIES", lambda: "agencies/index.html", "agency_index.html", sitemap=True),
     Kind("agency", lambda code: f"agencies/{code}.html", "agency.html",
          each=lambda data: data.cat.agencies, key=lambda agency: (agency.code,), item="agency",
-         groups=_agency_groups, sitemap=True),
+         groups=_agency_groups, sitemap=True, label=N_("the page of agency %(item)s")),
     Kind("agency_csv", lambda code: f"data/agencies/{code}.csv",
          each=lambda data: opendata.agencies_with_data(data.cat), key=lambda a: (a.code,),
-         groups=_agency_groups, shows=frozenset({"csv"}),
+         groups=_agency_groups, shows=frozenset({"csv"}), label=N_("the CSV of agency %(item)s"),
          make=lambda data, a: opendata.csv_file(data.cat.by_agency[a.code])),
     Kind("agency_json", lambda code: f"data/agencies/{code}.json",
          each=lambda data: opendata.agencies_with_data(data.cat), key=lambda a: (a.code,),
-         groups=_agency_groups, shows=frozenset({"json"}),
+         groups=_agency_groups, shows=frozenset({"json"}), label=N_("the JSON of agency %(item)s"),
          make=lambda data, a: opendata.json_file(data.cat.by_agency[a.code])),
     Kind("YEARS", lambda: "years/index.html", "year_index.html", sitemap=True),
     Kind("year", lambda key: f"years/{key}.html", "year.html", each=lambda data: data.cat.years,
@@ -158,6 +162,9 @@ KINDS: tuple[Kind, ...] = (
          make=lambda data, _: opendata.csv_file(data.cat.indicators)),
     Kind("all_json", lambda: "data/indicators.json", shows=frozenset({"json"}),
          make=lambda data, _: opendata.json_file(data.cat.indicators)),
+    Kind("content_file", lambda rel: rel, each=lambda data: data.files,
+         key=lambda f: (f.rel,), groups=lambda _: frozenset(), shows=frozenset(),
+         make=lambda data, f: f.path.read_bytes(), label=N_("the file %(item)s")),
 )
 SITEMAP = Kind("sitemap", lambda: "sitemap.xml", make=_sitemap)
 
@@ -168,6 +175,17 @@ def site_pages(data: SiteData) -> Iterator[Page]:
         yield from kind.pages(data)
     if data.cat.site.base_url:
         yield from SITEMAP.pages(data)
+
+
+def claims(data: SiteData) -> Iterator[tuple[str, Kind, Any]]:
+    """(path, kind, item) of every output the site will have: each path must be claimed once,
+    as its letters' case aside (a zip unpacked on Windows or macOS would merge them)."""
+    for kind in INDICATOR_KINDS:
+        for ind in data.cat.indicators:
+            yield kind.path_of(ind), kind, ind
+    for kind in KINDS + ((SITEMAP,) if data.cat.site.base_url else ()):
+        for item in kind.each(data) if kind.each else [None]:
+            yield kind.path_of(item), kind, item
 
 
 def _link(kind: Kind) -> Callable[..., str] | str:

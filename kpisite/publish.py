@@ -21,14 +21,16 @@ from typing import Iterator
 from . import THEME, history as history_mod, model, opendata, pages, search
 from .catalog import Catalog
 from .diagnostics import ContentError, Problem, errors
-from .gather import (SITE_FILES, FileResult, Project, Reader, Summary, catalog_of,
-                     collection_paused, load_site, problems_of)
+from .gather import (SITE_FILES, FileResult, FileTookTooLong, Project, Reader, Summary,
+                     catalog_of, collection_paused, content_files, load_site, page_clashes,
+                     problems_of, time_budget, too_long)
 from .i18n import standard
 from .load import digest, find_yaml_files, prefetch, relative
 from .render import Renderer
 from .theme import Theme
 from .workers import Team
-from .write import STATE, Staging, Writer, check_output_dir, locked
+from .write import (JOURNAL, STATE, Staging, Writer, check_output_dir, has_site, locked,
+                    recover)
 
 CACHE = "cache.pickle"
 CACHE_FORMAT = "kpisite results 2"  # a cache of another layout is not read
@@ -49,13 +51,13 @@ class Built:
     results: dict[str, FileResult]
     problems: list[Problem]
     site_problems: list[Problem]  # of the site files and the folders, not of one indicator
+    catalog: Catalog  # of the light copies: the exports join them as the workers make them
+    files: list  # gather.ContentFile: published as they are
     site_paths: set[str] = field(default_factory=set)  # the outputs of pages.site_pages()
 
-    def catalog(self) -> Catalog:
-        return catalog_of(self.site, self.results)
-
     def site_data(self, catalog: Catalog) -> pages.SiteData:
-        return pages.SiteData(catalog, build_date(), self.history, self.renderer.labels)
+        return pages.SiteData(catalog, build_date(), self.history, self.renderer.labels,
+                              self.files)
 
 
 def build_date():
@@ -84,13 +86,14 @@ def build(project: Project, out: Path, strict: bool = False, jobs: int | None = 
     if site is None:
         raise ContentError(site_problems)
     renderer = Renderer(site, theme.words(LANGUAGE), [theme.templates])
-    fresh = not out.exists()  # a first build that fails leaves no folder behind
     with locked(out), collection_paused() as settled:
+        recover(out)  # what a stopped build left: its commit finished, its staging gone
+        had_site = has_site(out)  # decided under the lock: another build may have made one
         try:
             return _build_locked(project, out, strict, jobs or os.cpu_count() or 1, theme,
                                  site, site_problems, renderer, settled)
         except BaseException:
-            if fresh:
+            if not had_site and not has_site(out):  # a first build that fails leaves nothing
                 shutil.rmtree(out, ignore_errors=True)
             raise
 
@@ -100,7 +103,9 @@ def _build_locked(project, out, strict, jobs, theme, site, site_problems, render
     key = cache_key(project, theme)
     cached, facts = read_cache(out, key)
     history = history_mod.load(project.root, project.indicators, facts)
-    files, found = find_yaml_files(project.indicators, project.root)
+    files, found = find_yaml_files(project.indicators, project.root, project.content)
+    published, refused = content_files(project)
+    found += refused
     reused = _reusable(project, out, files, cached, history)
     todo = [f for f in files if relative(f, project.root) not in reused]
     publisher = Publisher(Reader(project, site, theme, history), renderer, site)
@@ -108,22 +113,23 @@ def _build_locked(project, out, strict, jobs, theme, site, site_problems, render
         results = {rel: result for rel, (result, _) in reused.items()}
         results.update((r.rel, r) for r in team.gather())
         settled()
-        problems = problems_of(site_problems + found, [Summary.of(r) for r in results.values()],
-                               project.root, strict)
+        catalog = catalog_of(site, results)
+        problems = problems_of(site_problems + found + page_clashes(project, catalog, published),
+                               [Summary.of(r) for r in results.values()], project.root, strict)
         if errors(problems):
             raise ContentError(problems)
         built = Built(project, out, theme, site, renderer, history, results, problems,
-                      site_problems + found)
-        stage = Staging(out, False)  # the first write: every check has passed
+                      site_problems + found, catalog, published)
+        stage = Staging(out)  # the first write: every check has passed
         cache = CacheWriter(out, key, facts)
         try:
             _publish(built, team, stage, reused, cache)
-            stage.commit()
+            stage.commit(cache.close(), CACHE)  # the cache comes with the site it describes
         except BaseException:
-            stage.abort()
+            team.close()  # no worker writes into the staging folder while it goes
             cache.abandon()
+            stage.abort()
             raise
-    cache.put_in_place()  # the cache describes a site that exists
     return built
 
 
@@ -140,7 +146,7 @@ def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: Cach
         cache.add(rel, blob)
     team.publish(str(stage.dir))
     data_files = []
-    for page in pages.site_pages(built.site_data(built.catalog())):
+    for page in pages.site_pages(built.site_data(built.catalog)):
         if page.shows <= pages.LISTING:  # what the light copies hold
             _write_site_page(built, stage, page)
             _take(built, team.published(wait=False), cache)
@@ -198,7 +204,12 @@ class Publisher:
         history = self.reader.history
         written = []
         if ind.published:
-            for path, html in self.renderer.indicator_pages(ind, history.of(result.rel), history):
+            try:
+                with time_budget():
+                    made = self.renderer.indicator_pages(ind, history.of(result.rel), history)
+            except FileTookTooLong:
+                raise ContentError([too_long(result.rel)]) from None
+            for path, html in made:
                 out.write(path, html)
                 written.append(path)
         result.pages = written
@@ -253,7 +264,7 @@ def read_cache(out: Path, key: str) -> tuple[dict[str, bytes], dict[str, dict]]:
 
 class CacheWriter:
     """The next build's cache, written as the results arrive (the parent need not hold them
-    all twice), and put in place once the site it describes is."""
+    all twice), and put in place with the site it describes (Staging.commit)."""
 
     def __init__(self, out: Path, key: str, facts: dict):
         self.out, self.tmp = out, out / STATE / f"{CACHE}.{os.getpid()}.tmp"
@@ -264,10 +275,12 @@ class CacheWriter:
     def add(self, rel: str, blob: bytes) -> None:
         pickle.dump((rel, blob), self.file, pickle.HIGHEST_PROTOCOL)
 
-    def put_in_place(self) -> None:
+    def close(self) -> Path:
+        """The finished cache file, to put in place with the site (Staging.commit)."""
         self.file.close()
-        os.replace(self.tmp, self.out / STATE / CACHE)
+        return self.tmp
 
     def abandon(self) -> None:
         self.file.close()
-        self.tmp.unlink(missing_ok=True)
+        if not (self.out / STATE / JOURNAL).is_file():  # else the commit will use it
+            self.tmp.unlink(missing_ok=True)

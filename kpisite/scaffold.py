@@ -190,12 +190,41 @@ def from_old_system(record: dict) -> dict:
     }
 
 
+def read_facts(json_path: Path) -> list[dict]:
+    """The records of a facts file (a JSON list of objects), or a UsageError that says why not."""
+    fail = lambda msg: UsageError(bilingual(msg))  # noqa: E731
+    try:
+        raw = json_path.read_bytes()
+    except OSError as exc:
+        raise fail(_("cannot read %(file)s: %(reason)s", file=str(json_path),
+                     reason=exc.strerror or str(exc))) from None
+    try:
+        records = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise fail(_("%(file)s is not UTF-8: save it again as UTF-8", file=str(json_path))) \
+            from None
+    except ValueError as exc:
+        raise fail(_("%(file)s is not valid JSON: %(detail)s", file=str(json_path),
+                     detail=str(exc))) from None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise fail(_("%(file)s must hold a list of records ({...} each), one an indicator",
+                     file=str(json_path)))
+    return records
+
+
 def import_old_system(json_path: Path, content: Path, overwrite: bool = False) -> list[Path]:
     """Write one indicator file per record of a facts file; existing files are kept."""
-    records = json.loads(json_path.read_text(encoding="utf-8"))
+    records = read_facts(json_path)
+    if content.exists() and not content.is_dir():
+        raise UsageError(bilingual(_("%(path)s is not a folder", path=str(content))))
     written = []
-    for record in records:
-        fields = from_old_system(record)
+    for number, record in enumerate(records, 1):
+        try:
+            fields = from_old_system(record)
+        except (KeyError, TypeError, ValueError, AttributeError, UsageError) as exc:
+            raise UsageError(bilingual(_(
+                "%(file)s, record %(number)s (code %(code)s): %(problem)s", file=str(json_path),
+                number=number, code=record.get("code"), problem=str(exc)))) from None
         target = file_path(content, fields["fiscal_year"], fields["code"])
         if target.exists() and not overwrite:
             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -108,9 +109,17 @@ class PreviewWatcher(Watcher):
         return str(sorted(changed)[0]), None
 
 
-def handler_for(session: Session):
+def handler_for(session: Session, allowed_hosts: set[str]):
     class PreviewHandler(StaticFileHandler):
         """Serves the built site, or the error page while the content has errors."""
+
+        def prepare(self):
+            # Only the address it serves: a web page elsewhere could otherwise read the
+            # preview (drafts included) through a name that it points at 127.0.0.1.
+            if self.request.host.lower() not in allowed_hosts:
+                raise HTTPError(403)
+            if any("\0" in str(arg) for arg in (*self.path_args, *self.path_kwargs.values())):
+                raise HTTPError(400)  # %00 in the address: no file has such a name
 
         def validate_absolute_path(self, root, absolute_path):
             resolved = super().validate_absolute_path(root, absolute_path)
@@ -129,15 +138,28 @@ def handler_for(session: Session):
     return PreviewHandler
 
 
+def _check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UsageError(bilingual(_("cannot listen on %(host)s port %(port)s: %(reason)s",
+                                         host=host, port=port, reason=exc.strerror))) from None
+
+
 def serve(preview: Preview, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False):
     """Build, then serve `preview.out` until interrupted."""
+    _check_port(host, port)  # before building: a port in use is said at once
     session = Session(preview)
     scanner = Scanner([preview.project.content] + Theme().folders)
     session.rebuild()
     LiveReloadHandler.DEFAULT_RELOAD_TIME = 0  # reload after every save, however quick
     logging.getLogger("livereload").setLevel(logging.WARNING)
     server = Server(watcher=PreviewWatcher(session, scanner))
-    server.SFH = handler_for(session)
+    server.SFH = handler_for(session, {f"{name}:{port}" for name in (
+        host, "127.0.0.1", "localhost", "[::1]")} | ({host, "127.0.0.1", "localhost"} if port == 80
+                                                    else set()))
     url = f"http://{host}:{port}/"
     print(bilingual(_("serving %(url)s  (Ctrl+C to stop)", url=url)), flush=True)
     server.serve(host=host, port=port, root=str(preview.out),

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 import fastjsonschema
 
-from . import model, pages
+from . import fields, markup, model, pages
 from .catalog import year_label
 from .diagnostics import ERROR, WARNING, Problem, UsageError
 from .i18n import N_, Message, _, bilingual, standard
-from .load import Source, find_line
+from .load import Source, find_line, relative
 
 if TYPE_CHECKING:
     import jsonschema
@@ -221,9 +221,64 @@ def check_indicator(source: Source, site: model.Site, schemas: Schemas
     if problems:
         return None, problems
     ind = model.indicator_from(source.data, source.rel)
-    found = [*_quarters_once(source), *_rubric_levels(ind), *_references(ind, site),
-             *_warnings(source, ind)]
+    found = [*_name_and_year(ind), *_quarters_once(source), *_rubric_levels(ind),
+             *_markdown_limits(ind), *_references(ind, site), *_warnings(source, ind),
+             *_where_it_lies(source, ind)]
     return ind, [source.problem(path, message, severity) for path, message, severity in found]
+
+
+YEARS = range(2400, 2801)  # Buddhist-Era years a fiscal year can be (CE 1857-2257)
+
+
+def _name_and_year(ind: model.Indicator) -> Iterator[tuple]:
+    if reserved(ind.code):
+        yield (("code",), _("%(code)s names a device on Windows: its page could not be unpacked "
+                            "there; choose another code", code=ind.code), ERROR)
+    if not ind.name:
+        yield (("name",), _("the name is empty (it holds only spaces)"), ERROR)
+    years = (ind.fiscal_year or "").split("-") if ind.fiscal_year else []
+    if any(int(y) not in YEARS for y in years):
+        yield (("fiscal_year",), _("%(year)s is not a fiscal year: write a Buddhist-Era year "
+                                   "from %(first)s to %(last)s, e.g. 2564", year=ind.fiscal_year,
+                                   first=YEARS[0], last=YEARS[-1]), ERROR)
+    elif len(years) == 2 and int(years[0]) > int(years[1]):
+        yield (("fiscal_year",), _("the span %(year)s runs backwards: write the first year first",
+                                   year=ind.fiscal_year), ERROR)
+
+
+def _where_it_lies(source: Source, ind: model.Indicator) -> Iterator[tuple]:
+    """A file in a year folder is named after its code, in the folder of its fiscal year."""
+    path = Path(source.rel)
+    if path.parent.name == "indicators":
+        return  # not in a year folder: nothing to compare
+    if path.stem != ind.code:
+        yield (("code",), _("the file is named %(file)s but holds the code %(code)s: name it "
+                            "%(code)s%(suffix)s", file=path.name, code=ind.code,
+                            suffix=path.suffix), WARNING)
+    if path.parent.name != ind.year_key:
+        yield (("fiscal_year",), _("the file is in the folder %(folder)s but its fiscal year is "
+                                   "%(year)s: move it to %(year)s/", folder=path.parent.name,
+                                   year=ind.year_key), WARNING)
+
+
+_LIMITS = {
+    "characters": N_("the text is longer than %(limit)s characters: put the rest in a document "
+                     "the text links to"),
+    "angles": N_("the text holds more than %(limit)s < signs"),
+    "nesting": N_("brackets [ ( < nest more than %(limit)s deep"),
+    "expansion": N_("reference links would repeat their addresses into more than %(limit)s "
+                    "characters"),
+}
+
+
+def _markdown_limits(ind: model.Indicator) -> Iterator[tuple]:
+    """Markdown that would take too long to render, or grow too large (markup.too_much)."""
+    texts = [((f.name,), getattr(ind, f.key)) for f in fields.FIELDS if f.kind == "markdown"]
+    texts += [(("quarters", i, "report"), q.report) for i, q in enumerate(ind.quarters)]
+    for path, text in texts:
+        over = markup.too_much(text) if text else None
+        if over:
+            yield path, _(_LIMITS[over[0]], limit=f"{over[1]:,}"), ERROR
 
 
 def _quarters_once(source: Source) -> Iterator[tuple]:
@@ -317,6 +372,10 @@ def _agency_codes_once(source: Source) -> list[Problem]:
         if code in seen:
             problems.append(source.problem(("agencies", i, "code"),
                                            _("the agency code %(code)s is listed twice", code=code)))
+        if reserved(code):
+            problems.append(source.problem(("agencies", i, "code"), _(
+                "%(code)s names a device on Windows: its page could not be unpacked there; "
+                "choose another code", code=code)))
         seen.add(code)
     return problems
 
@@ -342,3 +401,61 @@ def _node_numbers(source: Source) -> list[Problem]:
 
     walk(source.data["nodes"], None, ("nodes",))
     return problems
+
+
+# Names Windows keeps for devices: a file named so (with any extension) cannot be unpacked there.
+RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)),
+                  *(f"lpt{n}" for n in range(1, 10))}
+
+
+def reserved(code: str) -> bool:
+    """Whether a page named after `code` would be a name Windows keeps for a device."""
+    return code.split(".", 1)[0].casefold() in RESERVED_NAMES
+
+
+def page_clashes(claims: Iterable[tuple[str, object, object]], root: Path,
+                 agencies: tuple[str, Callable[[str], int | None]]) -> list[Problem]:
+    """Two sources that would write the same page (letter case aside), each named."""
+    owners: dict[str, list[tuple[str, object, object]]] = defaultdict(list)
+    for path, kind, item in claims:
+        owners[path.casefold()].append((path, kind, item))
+    problems = []
+    for clash in (o for o in owners.values() if len(o) > 1):
+        same_case = len({path for path, _, _ in clash}) == 1
+        for path, kind, item in clash:
+            where = _owner(item, root, agencies)
+            if where is None:
+                continue  # a page of the site's own: the content's claims are named
+            others = _joined([_describe(k, i, agencies, root) for p, k, i in clash
+                              if (k, i) != (kind, item)], Message(", "))
+            problems.append(Problem(*where, bilingual(_(
+                "the page %(path)s would be written twice: for this and for %(others)s",
+                path=path, others=others) if same_case else _(
+                "the pages %(path)s and %(others)s differ only in upper and lower case: they "
+                "are one file on Windows and macOS", path=path, others=_joined(
+                    [Message(p) for p, k, i in clash if p != path], Message(", "))))))
+    return problems
+
+
+def _owner(item, root: Path, agencies) -> tuple[str, int | None, str] | None:
+    """The file, line and field that make a page, when the content makes it."""
+    if isinstance(item, model.IndicatorFacts):
+        return item.source, find_line((root / item.source).read_text("utf-8-sig"), ("code",)), \
+            "code"
+    if isinstance(item, model.Agency):
+        file, line_of = agencies
+        return file, line_of(item.code), "code"
+    if isinstance(item, model.ContentFile):
+        return relative(item.path, root), None, ""
+    return None
+
+
+def _describe(kind, item, agencies, root: Path) -> Message:
+    if isinstance(item, model.IndicatorFacts):
+        return _(kind.label, item=item.source)
+    if isinstance(item, model.Agency):
+        agency = f"{item.code} ({agencies[0]})"
+        return _(kind.label, item=agency)
+    if isinstance(item, model.ContentFile):
+        return _(kind.label, item=relative(item.path, root))
+    return _(kind.label)

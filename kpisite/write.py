@@ -11,6 +11,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,8 +21,9 @@ from .diagnostics import UsageError
 from .i18n import _, bilingual
 
 STATE = ".kpisite"  # inside the output folder: marks it as ours, holds staging and the cache
-MARKER = "output.json"
+MARKER = "output.json"  # written when a build has published a site here
 LOCK = "lock"
+JOURNAL = "commit.json"  # written while a build's staged site is being swapped into place
 
 
 class OutputError(UsageError):
@@ -46,7 +48,11 @@ def check_output_dir(out: Path, around: list[Path], inside: list[Path]) -> None:
                                 out=str(out), path=str(p)))
     if out.exists() and not out.is_dir():
         raise OutputError(_("%(out)s is not a folder", out=str(out)))
-    if out.is_dir() and any(out.iterdir()) and not (out / STATE / MARKER).is_file():
+    blocked = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocked is not None:
+        raise OutputError(_("%(out)s cannot be the output folder: %(file)s is a file, not a "
+                            "folder", out=str(out), file=str(blocked)))
+    if out.is_dir() and any(p.name != STATE for p in out.iterdir()) and not has_site(out):
         raise OutputError(_("the folder %(out)s holds files and was not made by kpisite: it is not "
                             "overwritten", out=str(out)))
 
@@ -62,24 +68,71 @@ def safe_join(base: Path | str, rel: str) -> str:
 @contextmanager
 def locked(out: Path):
     """One writer at a time in an output folder (a build, or the preview server's update)."""
-    (out / STATE).mkdir(parents=True, exist_ok=True)
-    with open(out / STATE / LOCK, "w") as lock:
+    while True:
+        (out / STATE).mkdir(parents=True, exist_ok=True)
+        lock = open(out / STATE / LOCK, "w")
         fcntl.flock(lock, fcntl.LOCK_EX)  # waits for the other build to finish
+        try:  # that build may have removed the folder (it found no site): lock the new one
+            if os.fstat(lock.fileno()).st_ino == os.stat(out / STATE / LOCK).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        lock.close()
+    try:
         yield
+    finally:
+        lock.close()
+
+
+def has_site(out: Path) -> bool:
+    """Whether a build has published a site in `out` (then a failed build leaves it be)."""
+    return (out / STATE / MARKER).is_file()
 
 
 def recover(out: Path) -> None:
-    """Undo what a killed build left: a swap cut short is completed from the old entries."""
+    """Finish what a stopped build left: a commit under way (its journal says what it was
+    publishing) is completed; staging folders, old entries and temporary files go."""
     state = out / STATE
-    for old in state.glob("old-*"):
-        for entry in old.iterdir():
-            if not (out / entry.name).exists():
-                entry.rename(out / entry.name)
-        shutil.rmtree(old, ignore_errors=True)
-    for stale in state.glob("stage-*"):
+    journal = state / JOURNAL
+    if journal.is_file():
+        try:
+            entry = json.loads(journal.read_text(encoding="utf-8"))
+            _swap(out, state / entry["stage"], state / entry["old"], entry["entries"])
+            _finish(out, entry)
+        except (OSError, ValueError, KeyError, TypeError):
+            journal.unlink(missing_ok=True)  # a journal cut short: its commit never began
+    for stale in [*state.glob("old-*"), *state.glob("stage-*")]:
         shutil.rmtree(stale, ignore_errors=True)
     for stale in state.glob("*.tmp"):
         stale.unlink(missing_ok=True)
+
+
+def _swap(out: Path, stage: Path, old: Path, entries: list[str]) -> None:
+    """Move the staged `entries` into `out` and what they replace into `old`; run again after a
+    stop, it carries on where it was."""
+    old.mkdir(exist_ok=True)
+    for current in out.iterdir():
+        if current.name != STATE and current.name not in entries:
+            current.rename(old / current.name)  # a page of an indicator that is gone
+    for name in entries:
+        if not (stage / name).exists():
+            continue  # moved in already
+        current = out / name
+        if (current.exists() or current.is_symlink()) and not (old / name).exists():
+            current.rename(old / name)
+        elif current.exists():
+            shutil.rmtree(current) if current.is_dir() else current.unlink()
+        (stage / name).rename(current)
+
+
+def _finish(out: Path, entry: dict) -> None:
+    """The commit's last steps: its cache and the marker of a published site, then no journal."""
+    state = out / STATE
+    cache = entry.get("cache")
+    if cache and (state / cache).is_file():
+        os.replace(state / cache, state / entry["cache_name"])
+    (state / MARKER).write_text(json.dumps({"generator": "kpisite"}) + "\n")
+    (state / JOURNAL).unlink(missing_ok=True)
 
 
 class Writer:
@@ -117,38 +170,43 @@ class Writer:
 class Staging(Writer):
     """A build's output, written aside and published by `commit()` in one swap per entry.
 
-    Hold the output folder's lock (`locked`) from before creating it until after `commit()`.
+    Hold the output folder's lock (`locked`), and `recover()` under it, before creating it.
     """
 
-    def __init__(self, out: Path, fresh: bool):
-        self.out = out
-        self.created = fresh  # the folder did not exist: a failed build removes it again
-        self.state = out / STATE
+    def __init__(self, out: Path):
+        self.out, self.state = out, out / STATE
         self.state.mkdir(parents=True, exist_ok=True)
-        (self.state / MARKER).write_text(json.dumps({"generator": "kpisite"}) + "\n")
-        recover(out)
         super().__init__(self.state / f"stage-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         self.dir.mkdir()
+        self.committing = False
 
     def copy_tree(self, source: Path, rel: str) -> None:
         shutil.copytree(source, safe_join(self.dir, rel), dirs_exist_ok=True)
 
     def abort(self) -> None:
-        shutil.rmtree(self.out if self.created else self.dir, ignore_errors=True)
+        if self.committing:  # the journal is written: the commit is finished, not undone
+            recover(self.out)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
-    def commit(self) -> None:
-        """Swap the staged entries into the output folder, then drop the old ones."""
+    def commit(self, cache: Path | None = None, cache_name: str = "") -> None:
+        """Swap the staged entries into the output folder and put `cache` in place as
+        `cache_name`; then drop the old entries. A journal written first lets the next build
+        finish a commit stopped halfway (recover); Ctrl+C waits for the swap."""
         old = self.state / f"old-{self.dir.name[6:]}"
-        old.mkdir()
-        staged = {p.name for p in self.dir.iterdir()}
-        for entry in self.out.iterdir():
-            if entry.name != STATE and entry.name not in staged:
-                entry.rename(old / entry.name)  # a page of an indicator that is gone
-        for name in sorted(staged):
-            current = self.out / name
-            if current.exists() or current.is_symlink():
-                current.rename(old / name)
-            (self.dir / name).rename(current)
+        entry = {"stage": self.dir.name, "old": old.name, "entries": sorted(
+            p.name for p in self.dir.iterdir()), "cache": cache.name if cache else None,
+            "cache_name": cache_name}
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            journal = self.state / f"{JOURNAL}.{os.getpid()}.tmp"
+            journal.write_text(json.dumps(entry), encoding="utf-8")
+            os.replace(journal, self.state / JOURNAL)
+            self.committing = True
+            _swap(self.out, self.dir, old, entry["entries"])
+            _finish(self.out, entry)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         shutil.rmtree(old, ignore_errors=True)
         shutil.rmtree(self.dir, ignore_errors=True)
 

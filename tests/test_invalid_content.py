@@ -26,9 +26,23 @@ def run_check(content: Path, *extra: str, capsys) -> tuple[int, str]:
 
 
 def make_case(case: Path, tmp_path: Path) -> Path:
+    """_base, with the case's own files (and symlinks, kept as links) in place of its."""
     content = tmp_path / "content"
     shutil.copytree(CASES / "_base", content)
-    shutil.copytree(case, content, dirs_exist_ok=True, ignore=shutil.ignore_patterns("expected.txt"))
+    for path in sorted(case.rglob("*")):
+        rel = path.relative_to(case)
+        target = content / rel
+        if rel.name == "expected.txt" or (path.is_dir() and not path.is_symlink()):
+            continue
+        if target.is_symlink() or target.is_file():
+            target.unlink()
+        elif target.is_dir():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink():
+            target.symlink_to(os.readlink(path))
+        else:
+            shutil.copy(path, target)
     return content
 
 

@@ -3,6 +3,7 @@ the output folder's guard, reproducible output, and random input that must never
 from __future__ import annotations
 
 import hashlib
+import json
 from decimal import Decimal
 import shutil
 import signal
@@ -130,29 +131,82 @@ def test_killed_build_keeps_previous_site(tmp_path):
     assert not list((out / ".kpisite").glob("stage-*"))
 
 
-def test_a_swap_cut_short_is_completed_by_the_next_build(project, tmp_path, monkeypatch):
+def test_a_swap_cut_short_is_completed(project, tmp_path, monkeypatch):
+    """A commit stopped between moving a live entry aside and the new one in is finished,
+    not undone: the journal says what was being published."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")
     out = tmp_path / "site"
     publish.build(project, out)
-    before = tree(out)
     real_rename, calls = Path.rename, {"n": 0}
 
-    def dying_rename(self, target):  # dies between moving the live entry aside and the new in
+    def dying_rename(self, target):
         calls["n"] += 1
         if calls["n"] == 4:
-            raise KeyboardInterrupt
+            raise OSError("the disk went away")
         return real_rename(self, target)
 
     monkeypatch.setattr(Path, "rename", dying_rename)
     edit(project, REF_FILE, "result: 2.00", "result: 2.50")
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(OSError):
         publish.build(project, out)
     monkeypatch.setattr(Path, "rename", real_rename)
-    missing = set(before) - set(tree(out))
-    assert missing  # the crash did leave the live folder short of an entry
-    from kpisite.write import recover
+    assert tree(out) == tree_of_full_build(project, tmp_path / "full")
+    assert not list((out / ".kpisite").glob("*-*")) and not (out / ".kpisite/commit.json").exists()
 
-    recover(out)  # what every build does first, under the lock
-    assert set(tree(out)) == set(before)
+
+def test_a_commit_killed_halfway_is_finished_by_the_next_build(project, tmp_path, monkeypatch):
+    """What SIGKILL leaves in the middle of a swap (the journal, an entry moved aside, its new
+    version still staged) is finished by the next build, whatever that build then does."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")
+    out = tmp_path / "site"
+    publish.build(project, out)
+    edit(project, REF_FILE, "result: 2.00", "result: 2.50")
+    staged = tmp_path / "staged"
+    publish.build(project, staged)
+    state = out / ".kpisite"
+    shutil.copytree(staged, state / "stage-1-k", ignore=shutil.ignore_patterns(".kpisite"))
+    (state / "old-1-k").mkdir()
+    (out / "indicators").rename(state / "old-1-k/indicators")  # moved aside, then killed
+    (state / "commit.json").write_text(json.dumps(
+        {"stage": "stage-1-k", "old": "old-1-k", "cache": None, "cache_name": "cache.pickle",
+         "entries": sorted(p.name for p in (state / "stage-1-k").iterdir())}))
+    edit(project, REF_FILE, "result: 2.50", "result: [")  # the next build is refused...
+    with pytest.raises(ContentError):
+        publish.build(project, out)
+    assert tree(out) == tree(staged)  # ...and still finished the commit first
+    assert not (state / "commit.json").exists()
+
+
+def tree_of_full_build(project, out: Path) -> dict[str, str]:
+    publish.build(project, out)
+    return tree(out)
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+def test_a_build_stopped_while_deleting_the_old_site_leaves_the_new_one(tmp_path, how):
+    """Stopped after the swap, while the old entries are deleted: the next builds publish what
+    the files say (every page shows the new title), not the old site's pages."""
+    content = tmp_path / "content"
+    synthetic.write_corpus(content, 1500)
+    out = tmp_path / "site"
+    publish.build(gather.Project(content), out)
+    (content / "site.yaml").write_text("title: ชื่อใหม่ของเว็บไซต์\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "build", "--content",
+                             str(content), "--out", str(out)], stderr=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL)
+    state, deadline = out / ".kpisite", time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if list(state.glob("old-*")) and not (state / "commit.json").exists():
+            proc.send_signal(how)  # the swap is done; the old entries are being deleted
+            break
+        time.sleep(0.001)
+    assert proc.wait() != 0  # it was stopped, not finished
+    for _ in range(2):
+        assert subprocess.run([sys.executable, str(REPO / "build.py"), "build", "--content",
+                               str(content), "--out", str(out)], capture_output=True).returncode == 0
+        pages = [p for p in out.rglob("*.html") if ".kpisite" not in p.parts]
+        stale = [p for p in pages if "ชื่อใหม่ของเว็บไซต์" not in p.read_text(encoding="utf-8")]
+        assert len(pages) > 3000 and not stale, stale[:3]
 
 
 def test_two_builds_at_once_into_one_folder(tmp_path):
@@ -164,6 +218,30 @@ def test_two_builds_at_once_into_one_folder(tmp_path):
     assert first.wait(60) == 0 and second.wait(60) == 0
     publish.build(gather.Project(tmp_path / "content"), tmp_path / "alone")
     assert tree(tmp_path / "site") == tree(tmp_path / "alone")
+
+
+def test_a_failing_build_never_removes_a_site_another_build_made(tmp_path, monkeypatch):
+    """A build with an error that started before a good one made the folder, and waited for
+    the lock while it published: the good site stays (whether a site is there is decided
+    under the lock)."""
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    shutil.copytree(REPO / "content", good)
+    shutil.copytree(REPO / "content", bad)
+    ref = bad / "indicators/2564/5042-2007.yaml"
+    ref.write_text(ref.read_text(encoding="utf-8").replace("achieved: 5", "achieved: [5"),
+                   encoding="utf-8")
+    out, real_locked = tmp_path / "site", publish.locked
+
+    def the_other_build_first(folder):
+        monkeypatch.setattr(publish, "locked", real_locked)
+        publish.build(gather.Project(good), out)  # it publishes while this one waits
+        return real_locked(folder)
+
+    monkeypatch.setattr(publish, "locked", the_other_build_first)
+    assert not out.exists()
+    with pytest.raises(ContentError):
+        publish.build(gather.Project(bad), out)
+    assert (out / "indicators/2564/5042-2007.html").is_file()
 
 
 def test_output_folder_guard(project, tmp_path, capsys):

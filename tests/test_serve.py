@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -329,3 +330,59 @@ def test_nothing_is_written_before_the_rules_across_files_pass(project, tmp_path
     with pytest.raises(ContentError):
         publish.build(project, out)
     assert tree(out) == before
+
+
+def raw_get(port: int, path: str, host: str | None = None) -> int:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection.putrequest("GET", path, skip_host=host is not None)
+    if host is not None:
+        connection.putheader("Host", host)
+    connection.endheaders()
+    return connection.getresponse().status
+
+
+def test_the_preview_answers_only_the_address_it_serves(server):
+    base, port, proc = server
+    assert raw_get(port, "/index.html") == 200
+    assert raw_get(port, "/index.html", f"localhost:{port}") == 200
+    assert raw_get(port, "/index.html", f"attacker.example:{port}") == 403  # DNS rebinding
+    assert raw_get(port, "/index.html", "attacker.example") == 403
+    assert raw_get(port, "/%00.html") == 400  # not a traceback and a 500
+
+
+def test_a_busy_or_impossible_port_is_said_at_once(project, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        start = time.time()
+        done = subprocess.run([sys.executable, str(REPO / "build.py"), "serve", "--content",
+                               str(project.content), "--out", str(tmp_path / "site"), "--port",
+                               str(port)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and str(port) in done.stderr and "Traceback" not in done.stderr
+    assert time.time() - start < 10 and not (tmp_path / "site/index.html").exists()  # no build
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "serve", "--port", "99999"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "99999" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_what_the_preview_wrote_is_never_published_after_the_file_is_restored(server, project,
+                                                                               tmp_path):
+    """serve, rename an indicator, stop the preview, put the file back, build: the page shows
+    the file's name, not the preview's (the preview's pages are not trusted by the next build)."""
+    base, port, proc = server
+    page = base + "indicators/2564/5042-2007.html"
+    original = (project.content / REF).read_text(encoding="utf-8")
+    edit(project, REF, "name: ระดับความสำเร็จ", "name: ชื่อที่ทิ้งไปแล้ว")
+    wait_for(lambda: "ชื่อที่ทิ้งไปแล้ว" in fetch(page)[1])
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(20) == 0
+    (project.content / REF).write_text(original, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "build", "--content",
+                           str(project.content), "--out", str(tmp_path / "site")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "site/indicators/2564/5042-2007.html").read_text(encoding="utf-8")
+    assert "ชื่อที่ทิ้งไปแล้ว" not in html and "ระดับความสำเร็จ" in html
