@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import THEME, __version__, gather, history, publish, scaffold
+from . import THEME, __version__, gather, history, importer, publish, scaffold
+from .theme import Theme
 from .bundle import FOLDER, write_zip
 from .diagnostics import ContentError, UsageError, errors, report
 from .i18n import N_, _, bilingual
@@ -85,10 +86,13 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("--name", default="", help=say(N_("the indicator's name")))
 
     imp = sub.add_parser("import", help=say(N_("write indicator files from the old system's facts "
-                                            "(JSON) or pages")))
-    imp.add_argument("facts", type=Path)
+                                            "(JSON) or pages (.txt, .html, or a folder)")))
+    imp.add_argument("source", type=Path, help=say(N_(
+        "facts (.json), a page's text (.txt) or saved page (.html), or a folder of them")))
     imp.add_argument("--content", type=Path, default=None)
     imp.add_argument("--overwrite", action="store_true", help=say(N_("replace existing files")))
+    imp.add_argument("--fiscal-year", default=None, help=say(N_(
+        "the fiscal year of records that do not say (the old pages do not print it)")))
     return p
 
 
@@ -161,9 +165,23 @@ def _diff(project: gather.Project, args) -> int:
 
 
 def _import(project: gather.Project, args) -> int:
-    for path in scaffold.import_old_system(args.facts, project.content, args.overwrite):
+    verdicts = importer.run(args.source, project, Theme(), args.overwrite,
+                            args.fiscal_year)
+    for code in verdicts.agencies:
+        print(bilingual(_("added the agency %(code)s to %(file)s", code=code,
+                          file=str(project.content / "agencies.yaml"))))
+    for number in verdicts.nodes:
+        print(bilingual(_("added the strategy node %(number)s to %(file)s", number=number,
+                          file=str(project.content / "strategy.yaml"))))
+    for path in verdicts.written:
         print(bilingual(_("wrote %(path)s", path=str(path))))
-    return EXIT_OK
+    for line in verdicts.refused:
+        print("kpisite: " + bilingual(_("refused: %(line)s", line=line)), file=sys.stderr)
+    print(bilingual(verdicts.summary()))
+    if verdicts.collisions:
+        print(bilingual(_("of records with the same code and fiscal year, the first is taken; a "
+                          "file that exists is kept unless --overwrite")))
+    return EXIT_CONTENT if verdicts.refused else EXIT_OK
 
 
 def _out(project: gather.Project, args) -> Path:

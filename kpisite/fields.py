@@ -61,6 +61,7 @@ class Field:
     section: bool = False  # new files give it a section of its own, headed by its label
     comment: str = ""  # message id: an editor's note beside it in new files
     omit_empty: bool = False  # new files leave it out unless it has a value
+    public: bool = True  # False: never on a page, in a download or in the search index
 
     @property
     def key(self) -> str:
@@ -136,6 +137,19 @@ RUBRIC_LEVEL = (
     Field("weight", "number", N_("Percentage of the weight earned"),
           schema={"$ref": None, "type": ["number", "null"], "minimum": 0, "maximum": 100}),
 )
+IMPORTED = (
+    Field("from", "text", N_("Imported from"), N_("The file or page the facts were imported "
+                                                   "from"), attr="origin"),
+    Field("page_id", "text", N_("The old system's page identifier"),
+          N_("How the old system named the page (pid=...), kept apart from the code")),
+    Field("snapshot", "text", N_("Snapshot"), N_("Which copy of the old system: its host, or "
+                                                 "the date it was saved")),
+    Field("not_captured", "texts", N_("Sections not captured"),
+          N_("Fields the old page had that were not imported (e.g. quarters.report): pages "
+             "say so, not that the section is empty")),
+    Field("remarks", "texts", N_("Remarks"), N_("The remarks of whoever gathered or imported "
+                                               "the facts: never published"), public=False),
+)
 ASSESSMENT = (
     Field("quarter", "integer", N_("Quarter"), schema={"minimum": 1, "maximum": 4}),
     Field("score", "number", N_("Assessment score")),
@@ -187,9 +201,10 @@ FIELDS: tuple[Field, ...] = (
           columns=(Column("name", N_("Indicator name"), lambda i, s: i.name),)),
     Field("type", "enum", N_("Indicator type"),
           N_("strategic = strategic indicator, routine = routine-work indicator, goal = goal "
-             "indicator"), required=True,
+             "indicator; empty when the source does not say"),
           choices={"strategic": N_("Strategic indicator"),
-                   "routine": N_("Routine-work indicator"), "goal": N_("Goal indicator")},
+                   "routine": N_("Routine-work indicator"), "goal": N_("Goal indicator"),
+                   None: ""},
           listing=True, search=True,
           columns=(Column("type", N_("Type: strategic, routine (routine work), goal"),
                           lambda i, s: i.type),)),
@@ -218,6 +233,12 @@ FIELDS: tuple[Field, ...] = (
                           lambda i, s: i.direction),)),
     Field("target", "number", N_("Target"), listing=True, history=N_("Target"),
           columns=(Column("target", N_("Target"), lambda i, s: i.target),)),
+    Field("target_text", "text", N_("Target as written"),
+          N_("The target in the source's words when it is not a number alone, e.g. ≥ 1 or "
+             "ลดลงร้อยละ 3 จากปี 2563; the number goes in target when its meaning is clear"),
+          listing=True, history=N_("Target as written"), omit_empty=True,
+          columns=(Column("target_text", N_("The target as written, when it is more than a "
+                                            "number"), lambda i, s: i.target_text or None),)),
     Field("achieved", "number", N_("Achieved"),
           N_("The value as recorded; leave it empty to use the latest reported quarter's "
              "result"), listing=True, history=N_("Achieved"),
@@ -271,6 +292,8 @@ FIELDS: tuple[Field, ...] = (
     Field("projects", "texts", N_("Projects and activities that support the indicator"),
           light=False, section=True, columns=None),
     Field("notes", "markdown", N_("Notes"), light=False, section=True, columns=None),
+    Field("imported", "object", N_("Imported from the old system"), parts=IMPORTED,
+          row="Imported", light=False, omit_empty=True, columns=None),
     Field("source", "text", N_("Source"), N_("The address of the page in the old system (if "
                                               "any)"), attr="source_url", omit_empty=True,
           columns=(Column("source", N_("The address of the page in the old system (if any)"),

@@ -19,7 +19,8 @@ from . import history as history_mod, model, pages, validate
 from .catalog import Catalog
 from .diagnostics import Problem, promote
 from .i18n import _, bilingual
-from .load import find_line, find_yaml_files, inside_content, prefetch, read_source, relative
+from .load import (find_line, find_yaml_files, inside_content, parse_source, prefetch,
+                   read_source, relative)
 from .theme import Theme
 from .workers import Team
 
@@ -102,20 +103,26 @@ def content_files(project: Project) -> tuple[list[model.ContentFile], list[Probl
     return files, problems
 
 
-def load_site(project: Project, theme: Theme) -> tuple[model.Site | None, list[Problem]]:
-    """site.yaml, agencies.yaml and strategy.yaml, checked and built into a Site."""
+def load_site(project: Project, theme: Theme, texts: dict[str, str] | None = None
+              ) -> tuple[model.Site | None, list[Problem]]:
+    """site.yaml, agencies.yaml and strategy.yaml, checked and built into a Site; `texts`: a
+    file's text as it is about to be written (`import` checks before it writes)."""
     sources, problems = {}, []
     for kind, name in SITE_FILES.items():
         path = project.content / name
-        if not path.is_file():
+        if kind in (texts or {}):
+            source, found = parse_source(texts[kind].encode(), path,
+                                         relative(path, project.root))
+        elif not path.is_file():
             problems.append(Problem(relative(path, project.root), None, "", bilingual(_(
                 "the file %(name)s is missing from the content folder", name=name))))
             continue
-        if not inside_content(path, project.content):  # content is read only from inside it
+        elif not inside_content(path, project.content):  # content is read only from inside it
             problems.append(Problem(relative(path, project.root), None, "", bilingual(_(
                 "a symlink that leads outside the content folder: not read"))))
             continue
-        source, found = read_source(path, project.root)
+        else:
+            source, found = read_source(path, project.root)
         problems += found
         if source:
             sources[kind] = source

@@ -192,6 +192,12 @@ def read_source(path: Path, root: Path) -> tuple[Source | None, list[Problem]]:
         raw = path.read_bytes()
     except OSError as exc:
         return fail(None, _("cannot read the file: %(reason)s", reason=exc.strerror))
+    return parse_source(raw, path, rel)
+
+
+def parse_source(raw: bytes, path: Path, rel: str) -> tuple[Source | None, list[Problem]]:
+    """Parse the bytes of a YAML file (read from `path`, or about to be written there)."""
+    fail = lambda line, msg: (None, [Problem(rel, line, "", bilingual(msg))])  # noqa: E731
     text, problem = decode(raw)
     if problem:
         return fail(*problem)
@@ -203,9 +209,9 @@ def read_source(path: Path, root: Path) -> tuple[Source | None, list[Problem]]:
             data = parse_with_libyaml(text)
             control = _control_character(data)
             if control:
-                path, char = control
-                line = line_in(compose(text), path)
-                return None, [Problem(rel, line, field_name(path), bilingual(_(
+                where, char = control
+                line = line_in(compose(text), where)
+                return None, [Problem(rel, line, field_name(where), bilingual(_(
                     "a control character (%(char)s) is not text: remove it", char=char)))]
     except RefusedYAML as exc:
         return fail(exc.line or _first_alias_line(text), exc.message)

@@ -18,7 +18,7 @@ from .i18n import N_, Message, _
 
 Number = Decimal | int
 
-TYPES = fields.BY_NAME["type"].choices
+TYPES = {k: v for k, v in fields.BY_NAME["type"].choices.items() if k}
 RESULT_LEVELS = {k: v for k, v in fields.BY_NAME["result_level"].choices.items() if k}
 LEVEL_UNIT = "ระดับ"  # the unit of indicators measured by the levels of their rubric
 # Units and words that suggest a smaller value is better (minutes of response time, decreases).
@@ -29,6 +29,8 @@ STATUSES = {
     "not-met": N_("Target not met"),
     "not-reported": N_("Not reported yet"),
     "no-target": N_("No target"),
+    "unclear-target": N_("Target in words: not compared"),
+    "goal": N_("Goal indicator"),  # it has a target, but no results are reported for it
 }
 STATUS_RULE = N_(
     "The status compares “achieved” with the “target” in the indicator's "
@@ -36,7 +38,9 @@ STATUS_RULE = N_(
     "greater than or equal to the target; one where lower is better (such as a time in minutes) "
     "when it is less than or equal to the target. The achieved value is the one the agency "
     "recorded, or, when none was recorded, the result of the latest reported quarter. An empty "
-    "value means not reported yet, which is not zero.")
+    "value means not reported yet, which is not zero. A target written in words is shown as "
+    "written and compared only when it states a number plainly; a goal indicator carries a "
+    "target but no results.")
 
 
 def _record(name: str, table: tuple, base: type = object, first: tuple = (), last: tuple = (),
@@ -59,7 +63,9 @@ Quarter.__doc__ = ("One quarter's row: result (in the indicator's unit; None: no
                    "0), assessment score, the 2.1/2.2 pair (points given / full points), report.")
 RubricLevel = _record("RubricLevel", fields.RUBRIC_LEVEL, slots=True)
 Assessment = _record("Assessment", fields.ASSESSMENT, slots=True)  # by the strategy office
-ROWS = {"Quarter": Quarter, "RubricLevel": RubricLevel, "Assessment": Assessment}
+Imported = _record("Imported", fields.IMPORTED, slots=True)  # where the facts came from
+ROWS = {"Quarter": Quarter, "RubricLevel": RubricLevel, "Assessment": Assessment,
+        "Imported": Imported}
 
 
 @dataclass(slots=True)
@@ -105,14 +111,21 @@ class IndicatorFacts:
 
     @cached_property
     def status(self) -> str:
-        """met / not-met / not-reported / no-target: the rule is STATUS_RULE."""
-        if self.target is None:
-            return "no-target"
+        """One of STATUSES: the rule is STATUS_RULE."""
         value = self.achieved_value
+        if value is None and self.type == "goal":
+            return "goal"  # a kind of its own: no results are reported for it
+        if self.target is None:
+            return "unclear-target" if self.target_text else "no-target"
         if value is None:
             return "not-reported"
         met = value <= self.target if self.direction == "lower" else value >= self.target
         return "met" if met else "not-met"
+
+    def not_captured(self, field: str) -> bool:
+        """Whether the old page had this field's section but the import did not bring it (a
+        page then says so, not that the section is empty): "summary", "quarters.report"."""
+        return bool(self.imported and field in self.imported.not_captured)
 
     @property
     def achieved_level(self) -> int | None:
@@ -386,17 +399,6 @@ def _compile_reader() -> Callable[[dict, str], Indicator]:
 
 def site_from(config: dict, agencies: dict, strategy: dict) -> Site:
     """The Site from the three schema-valid site files."""
-    levels = strategy.get("levels") or []
-
-    def node(d: dict, parent: StrategyNode | None) -> StrategyNode:
-        number = node_number(d["number"])
-        depth = number.count(".")
-        n = StrategyNode(number, (d.get("name") or "").strip(), (d.get("name_en") or "").strip(),
-                         bool(d.get("truncated")), levels[depth] if depth < len(levels) else "",
-                         parent=parent)
-        n.children = [node(c, n) for c in d.get("children") or []]
-        return n
-
     return Site(
         title=config["title"],
         description=(config.get("description") or "").strip(),
@@ -409,9 +411,38 @@ def site_from(config: dict, agencies: dict, strategy: dict) -> Site:
         agencies={code_text(a["code"]): Agency(code_text(a["code"]), a.get("name") or "",
                                                a.get("name_en") or "")
                   for a in agencies.get("agencies") or []},
-        strategy=Strategy(strategy.get("title") or "",
-                          [node(d, None) for d in strategy.get("nodes") or []]),
+        strategy=Strategy(strategy.get("title") or "", strategy_tree(strategy)),
     )
+
+
+def strategy_tree(strategy: dict) -> list[StrategyNode]:
+    """The top nodes of the strategy file. A node may be written under its parent (children)
+    or on its own at the top with its whole number ("5.2.1"): it goes under its parent then
+    (an import adds nodes so, without rewriting the file)."""
+    levels = strategy.get("levels") or []
+    by_number: dict[str, StrategyNode] = {}
+
+    def node(d: dict, parent: StrategyNode | None) -> StrategyNode:
+        number = node_number(d["number"])
+        depth = number.count(".")
+        n = StrategyNode(number, (d.get("name") or "").strip(), (d.get("name_en") or "").strip(),
+                         bool(d.get("truncated")), levels[depth] if depth < len(levels) else "",
+                         parent=parent)
+        by_number.setdefault(number, n)
+        n.children = [node(c, n) for c in d.get("children") or []]
+        return n
+
+    tops = [node(d, None) for d in strategy.get("nodes") or []]
+    roots = []
+    for n in tops:
+        parent = by_number.get(n.number.rpartition(".")[0])
+        if parent is None or parent is n:
+            roots.append(n)
+        else:
+            n.parent = parent
+            parent.children.append(n)
+    return roots
+
 
 
 _read_indicator = _compile_reader()

@@ -144,7 +144,7 @@ class Labels:
         self.words = words
         self.not_reported = words("Not reported")
         self.statuses = words.table(model.STATUSES)
-        self.types = words.table(model.TYPES)
+        self.types = {**words.table(model.TYPES), None: words("Type not stated")}
         self.result_levels = words.table(model.RESULT_LEVELS)
         # Translators: the ten digits in which strategy node numbers are written (๐๑๒...).
         self.digits = str.maketrans("0123456789", words.pgettext("digits", "0123456789"))
@@ -156,6 +156,11 @@ class Labels:
         if value is None:
             return Markup('<span class="blank">%s</span>') % (missing or self.not_reported)
         return escape(self.words.with_unit(model.fmt(value), unit))
+
+    def target(self, ind: model.Indicator, missing: str | None = None) -> Markup:
+        """The target as written (words, when it has them), or its number with the unit."""
+        return escape(ind.target_text) if ind.target_text else self.reported(
+            ind.target, ind.unit, missing)
 
     def agency_label(self, agency: model.Agency) -> str:
         return agency.name or self.words("Agency code %(code)s", code=agency.code)
@@ -203,6 +208,7 @@ class Renderer:
         # directly, a global function through the context (2 µs a call).
         env.filters.update(num=model.fmt, reported=labels.reported, with_unit=words.with_unit,
                            md=markup.render, date=words.date, message=words.message,
+                           target=labels.target,
                            agency_label=labels.agency_label, heading=labels.node_heading,
                            year_label=labels.year_label, quarter_months=labels.quarter_months,
                            change=labels.change_line)

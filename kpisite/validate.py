@@ -304,15 +304,15 @@ def _rubric_levels(ind: model.Indicator) -> Iterator[tuple]:
 
 def _references(ind: model.Indicator, site: model.Site) -> Iterator[tuple]:
     """The agency and the strategy nodes an indicator names must exist."""
+    # No "did you mean" here: a near code is another agency (5043 is not a typing slip of
+    # 5042), and a near node another part of the strategy.
     if ind.agency is not None and ind.agency not in site.agencies:
         yield (("agency",), _("unknown agency '%(code)s': add it to content/agencies.yaml or "
-                              "correct the code", code=ind.agency)
-               + _did_you_mean(ind.agency, site.agencies), ERROR)
+                              "correct the code", code=ind.agency), ERROR)
     for i, number in enumerate(ind.strategy):
         if number not in site.strategy.by_number:
             yield (("strategy", i), _("unknown strategy node '%(number)s' (not in "
-                                      "content/strategy.yaml)", number=number)
-                   + _did_you_mean(number, site.strategy.by_number), ERROR)
+                                      "content/strategy.yaml)", number=number), ERROR)
 
 
 def _warnings(source: Source, ind: model.Indicator) -> Iterator[tuple]:
@@ -381,8 +381,9 @@ def _agency_codes_once(source: Source) -> list[Problem]:
 
 
 def _node_numbers(source: Source) -> list[Problem]:
-    """Each node once; a node's number extends its parent's."""
-    problems, numbers = [], set()
+    """Each node once; a node's number extends its parent's. A node at the top with a whole
+    number ("5.2.1") goes under its parent, which must then be in the tree."""
+    problems, numbers, tops = [], set(), []
 
     def walk(nodes: list, parent: str | None, path: tuple):
         for i, node in enumerate(nodes or []):
@@ -391,15 +392,21 @@ def _node_numbers(source: Source) -> list[Problem]:
                 problems.append(source.problem(here + ("number",), _(
                     "the node number %(number)s is listed twice", number=number)))
             numbers.add(number)
-            if (number.rpartition(".")[0] or None) != parent:
+            if parent is None:
+                tops.append((number, here))
+            elif number.rpartition(".")[0] != parent:
                 problems.append(source.problem(here + ("number",), _(
                     "the node number %(number)s must begin with %(parent)s. as its parent's does",
-                    number=number, parent=parent) if parent else _(
-                    "the node number %(number)s must be a single number, e.g. 5, as it has no "
-                    "parent", number=number)))
+                    number=number, parent=parent)))
             walk(node.get("children"), number, here + ("children",))
 
     walk(source.data["nodes"], None, ("nodes",))
+    for number, here in tops:
+        parent = number.rpartition(".")[0]
+        if parent and parent not in numbers:
+            problems.append(source.problem(here + ("number",), _(
+                "the node %(number)s has no parent %(parent)s in the tree: add it, or write the "
+                "node under it", number=number, parent=parent)))
     return problems
 
 

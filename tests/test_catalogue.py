@@ -17,8 +17,9 @@ THAI = re.compile("[\u0e01-\u0e5b]")
 # an indicator's fields (model.py), the old system's page texts the importer recognises, and
 # patterns and digits. Synthetic content (synthetic.py) is content, and says so.
 CONTENT_VOCABULARY = {"ระดับ", "นาที", "วินาที", "ชั่วโมง", "วัน", "ลดลง", "ระยะเวลา",
-                      "เปอร์เซ็นไทล์", "๐๑๒๓๔๕๖๗๘๙"}
-PATTERN = re.compile(r"^\^|\[0-9๐-๙\]|\[ก-")
+                      "เปอร์เซ็นไทล์", "๐๑๒๓๔๕๖๗๘๙",
+                      "ตัวชี้วัดเจรจา", "ไม่เกิน", "ไม่มากกว่า"}  # the old pages' words (import)
+PATTERN = re.compile(r"^\^|\[0-9๐-๙\]|\[ก-|\(\?P<")  # regular expressions read content
 
 
 def used_messages() -> set[tuple[str | None, str]]:

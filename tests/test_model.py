@@ -25,7 +25,7 @@ def bundled():
     ("1100-0833", "met"),
     ("1900-6502", "met"),           # minutes, lower is better: 5 <= 5
     ("5012-0892", "met"),
-    ("170", "not-reported"),        # a goal indicator: a target, no result
+    ("170", "goal"),                # a goal indicator: a target, no results of its own kind
 ])
 def test_status_of_bundled_samples(bundled, code, status):
     assert bundled[code].status == status
@@ -49,16 +49,16 @@ def test_unreported_quarter_is_not_zero(bundled):
 
 def test_achieved_derived_only_when_absent():
     quarters = [model.Quarter(1, D("10")), model.Quarter(2, D("20")), model.Quarter(3, None)]
-    ind = model.Indicator("x.yaml", "1", "n", "strategic", target=D("15"), quarters=quarters)
+    ind = model.Indicator("x.yaml", "1", "n", type="strategic", target=D("15"), quarters=quarters)
     assert ind.achieved_value == D("20") and ind.achieved_derived and ind.status == "met"
-    recorded = model.Indicator("x.yaml", "1", "n", "strategic", target=D("15"), achieved=D("12"),
+    recorded = model.Indicator("x.yaml", "1", "n", type="strategic", target=D("15"), achieved=D("12"),
                                quarters=quarters)
     assert recorded.achieved_value == D("12") and not recorded.achieved_derived
     assert recorded.status == "not-met"
     assert [f.field for f in recorded.flags] == [("achieved",)]
-    nothing = model.Indicator("x.yaml", "1", "n", "strategic", target=D("15"))
+    nothing = model.Indicator("x.yaml", "1", "n", type="strategic", target=D("15"))
     assert nothing.status == "not-reported"
-    assert model.Indicator("x.yaml", "1", "n", "strategic").status == "no-target"
+    assert model.Indicator("x.yaml", "1", "n", type="strategic").status == "no-target"
 
 
 def test_flags_for_scores_that_do_not_add_up(bundled):

@@ -107,13 +107,20 @@ def test_build_failing_while_rendering_keeps_previous_site(project, tmp_path, mo
     assert not list((out / ".kpisite").glob("stage-*"))
 
 
-def test_killed_build_keeps_previous_site(tmp_path):
+def big_site_about_to_change(tmp_path, title: str) -> tuple[Path, Path]:
+    """A synthetic site of 1,500 indicators built once, then its title edited: a build of it
+    takes long enough to be stopped midway. Returns (content, out)."""
     content = tmp_path / "content"
     synthetic.write_corpus(content, 1500)
     out = tmp_path / "site"
     publish.build(gather.Project(content), out)
+    (content / "site.yaml").write_text(f"title: {title}\n", encoding="utf-8")
+    return content, out
+
+
+def test_killed_build_keeps_previous_site(tmp_path):
+    content, out = big_site_about_to_change(tmp_path, "ชื่อใหม่ที่ยังไม่ควรเห็น")
     before = tree(out)
-    (content / "site.yaml").write_text("title: ชื่อใหม่ที่ยังไม่ควรเห็น\n", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "build", "--content",
                              str(content), "--out", str(out)], stderr=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL)
@@ -186,11 +193,7 @@ def tree_of_full_build(project, out: Path) -> dict[str, str]:
 def test_a_build_stopped_while_deleting_the_old_site_leaves_the_new_one(tmp_path, how):
     """Stopped after the swap, while the old entries are deleted: the next builds publish what
     the files say (every page shows the new title), not the old site's pages."""
-    content = tmp_path / "content"
-    synthetic.write_corpus(content, 1500)
-    out = tmp_path / "site"
-    publish.build(gather.Project(content), out)
-    (content / "site.yaml").write_text("title: ชื่อใหม่ของเว็บไซต์\n", encoding="utf-8")
+    content, out = big_site_about_to_change(tmp_path, "ชื่อใหม่ของเว็บไซต์")
     proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "build", "--content",
                              str(content), "--out", str(out)], stderr=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL)

@@ -230,7 +230,9 @@ def test_server_reloads_shows_errors_and_recovers(server, project):
 
     edit(project, REF, "achieved: 5", "achieved: [5")
     status, html = wait_for(lambda: (r := fetch(page))[0] == 500 and r)
-    assert "content/indicators/2564/5042-2007.yaml:" in html and "บรรทัด 14" in html
+    at = (project.content / REF).read_text(encoding="utf-8").splitlines().index(
+        "achieved: [5") + 1
+    assert "content/indicators/2564/5042-2007.yaml:" in html and f"บรรทัด {at}" in html
     assert "livereload.js" in html
 
     edit(project, REF, "achieved: [5", "achieved: 4")
