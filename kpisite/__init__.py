@@ -3,5 +3,8 @@ from pathlib import Path
 
 __version__ = "0.1.0"
 
-# The folder that holds templates/, static/ and schema/ (the repository, installed editable).
-THEME = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+# The default theme: templates/, static/ and schema/. An installed wheel carries them in
+# kpisite/_theme/ (setup.py puts them there); a checkout of the repository (or an editable
+# install) has them at its top.
+THEME = PACKAGE / "_theme" if (PACKAGE / "_theme").is_dir() else PACKAGE.parent

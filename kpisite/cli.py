@@ -20,12 +20,18 @@ from .i18n import N_, _, bilingual
 from .write import check_output_dir
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-COMMANDS = ("build", "check", "serve", "bundle", "diff", "new", "import")
+COMMANDS = ("build", "check", "serve", "bundle", "diff", "new", "import", "init")
 
 
 def _default_content() -> Path:
+    """./content; in a checkout of kpisite, its bundled content wherever it runs from."""
     here = Path("content")
-    return here if here.is_dir() else THEME / "content"
+    return here if here.is_dir() or not (THEME / "content").is_dir() else THEME / "content"
+
+
+def command_name() -> str:
+    """How the user runs kpisite, for the messages that name a command to run next."""
+    return "python build.py" if Path(sys.argv[0]).name == "build.py" else "kpisite"
 
 
 def _port(text: str) -> int:
@@ -85,6 +91,14 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("--code", required=True, help=say(N_('the indicator code, e.g. "5042-0001"')))
     new.add_argument("--name", default="", help=say(N_("the indicator's name")))
 
+    ini = sub.add_parser("init", help=say(N_("make a new site: content with examples, editor "
+                                             "settings, CI workflow, README")))
+    ini.add_argument("folder", type=Path, help=say(N_("an empty folder (made when missing)")))
+    ini.add_argument("--force", action="store_true", help=say(N_(
+        "write into a folder that is not empty (its files are kept)")))
+    ini.add_argument("--upgrade", action="store_true", help=say(N_(
+        "write this kpisite's schemas into the site in the folder (after upgrading kpisite)")))
+
     imp = sub.add_parser("import", help=say(N_("write indicator files from the old system's facts "
                                             "(JSON) or pages (.txt, .html, or a folder)")))
     imp.add_argument("source", type=Path, help=say(N_(
@@ -126,9 +140,12 @@ def _run(argv: list[str]) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["build", *argv]  # `python build.py` alone builds
     args = parser().parse_args(argv)
+    if args.command == "init":
+        return _init(args)
     content = args.content or _default_content()
     if args.command != "import" and not content.is_dir():
-        _say(_("content folder not found: %(folder)s", folder=str(content)))
+        _say(_("content folder not found: %(folder)s (kpisite init FOLDER makes a new site)",
+               folder=str(content)))
         return EXIT_USAGE
     project = gather.Project(content)
     try:
@@ -165,7 +182,7 @@ def _diff(project: gather.Project, args) -> int:
 
 
 def _import(project: gather.Project, args) -> int:
-    verdicts = importer.run(args.source, project, Theme(), args.overwrite,
+    verdicts = importer.run(args.source, project, Theme(site=project.root), args.overwrite,
                             args.fiscal_year)
     for code in verdicts.agencies:
         print(bilingual(_("added the agency %(code)s to %(file)s", code=code,
@@ -182,6 +199,25 @@ def _import(project: gather.Project, args) -> int:
         print(bilingual(_("of records with the same code and fiscal year, the first is taken; a "
                           "file that exists is kept unless --overwrite")))
     return EXIT_CONTENT if verdicts.refused else EXIT_OK
+
+
+def _init(args) -> int:
+    from . import newsite
+
+    try:
+        if args.upgrade:
+            written = newsite.upgrade(args.folder)
+        else:
+            written = newsite.init(args.folder, args.force)
+    except UsageError as exc:
+        print(f"kpisite: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for path in written:
+        print(bilingual(_("wrote %(path)s", path=str(path))))
+    if not args.upgrade:
+        print(bilingual(_("a new site in %(folder)s: cd into it, then run kpisite build (or "
+                          "kpisite serve --open)", folder=str(args.folder))))
+    return EXIT_OK
 
 
 def _out(project: gather.Project, args) -> Path:
@@ -230,8 +266,8 @@ def _new(project: gather.Project, args) -> int:
         return EXIT_USAGE
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(scaffold.indicator_text(fields), encoding="utf-8")
-    print(bilingual(_("created %(path)s: fill it in, then run python build.py check",
-                      path=str(target))))
+    print(bilingual(_("created %(path)s: fill it in, then run %(command)s check",
+                      path=str(target), command=command_name())))
     return EXIT_OK
 
 

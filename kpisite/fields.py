@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
+from . import THEME
 from .i18n import N_, Message
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "indicator.schema.json"
+SCHEMA_FILE = THEME / "schema" / "indicator.schema.json"
 MAX_NUMBER = 10 ** 15  # larger values are typing mistakes (and beyond what a double holds exactly)
 NODE_NUMBER = "^[0-9๐-๙]+(\\.[0-9๐-๙]+)*$"
 

@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
-from . import history as history_mod, model, pages, validate
+from . import history as history_mod, model, newsite, pages, validate
 from .catalog import Catalog
 from .diagnostics import Problem, promote
 from .i18n import _, bilingual
@@ -131,6 +131,7 @@ def load_site(project: Project, theme: Theme, texts: dict[str, str] | None = Non
     problems = validate.check_site_files(sources, theme.schemas)
     if any(p.severity == "error" for p in problems):
         return None, problems
+    problems += newsite.version_problems(project.root, sources["site"].data.get("kpisite"))
     return model.site_from(sources["site"].data, sources["agencies"].data,
                            sources["strategy"].data), problems
 
@@ -272,7 +273,7 @@ class Checked:
 def check(project: Project, strict: bool = False, jobs: int | None = None,
           theme: Theme | None = None) -> Checked:
     """Every problem in the content; writes nothing."""
-    theme = theme or Theme()
+    theme = theme or Theme(site=project.root)
     site, site_problems = load_site(project, theme)
     if site is None:
         return Checked(None, [], promote(site_problems) if strict else site_problems)

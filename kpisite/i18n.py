@@ -153,10 +153,15 @@ def languages(folder: Path = LOCALE_DIR) -> list[str]:
     return found if SOURCE_LANGUAGE in found else [*found, SOURCE_LANGUAGE]
 
 
-def load(lang: str, folder: Path = LOCALE_DIR) -> Words:
-    """The Words of a language (the source language needs no catalogue)."""
-    path = catalogue_path(lang, folder)
-    return Words(lang, read_catalogue(path) if path.is_file() else {})
+def load(lang: str, folder: Path = LOCALE_DIR, site: Path | None = None) -> Words:
+    """The Words of a language (the source language needs no catalogue); `site`: a site's own
+    words (`locale/<lang>.po` in the site's folder: its office's names, its plan's name)
+    replace kpisite's where it has them."""
+    translations = {}
+    for path in (catalogue_path(lang, folder), site and site / f"{lang}.po"):
+        if path and path.is_file():
+            translations.update(read_catalogue(path))
+    return Words(lang, translations)
 
 
 @cache

@@ -68,10 +68,14 @@ class Preview:
         self.edits: dict[str, tuple[FileResult | None, FileResult | None, object]] = {}
         self.unwritten: dict[str, str | bytes | None] = {}  # writes an update could not yet do
 
+    def new_theme(self) -> Theme:
+        """The theme as its files are now: kpisite's, with the site's own over it."""
+        return Theme(self.theme_root, site=self.project.root)
+
     def build(self) -> None:
         """Build everything again, with a new Theme."""
         i18n.standard.cache_clear()  # the commands' messages too: the catalogue may have changed
-        self.built = build(self.project, self.out, self.strict, self.jobs, Theme(self.theme_root))
+        self.built = build(self.project, self.out, self.strict, self.jobs, self.new_theme())
         self.catalog = self.built.catalog
         self.summaries = {rel: Summary.of(r) for rel, r in self.built.results.items()}
         self._check_across()
@@ -83,8 +87,8 @@ class Preview:
         changed = {p.resolve() for p in changed}
         built = self.built
         theme = built.theme if built else None
-        templates = {p.name for p in changed if theme and p.is_relative_to(theme.templates)}
-        static = [p for p in changed if theme and p.is_relative_to(theme.static)]
+        templates = {p.name for p in changed if theme and theme.is_template(p)}
+        static = [p for p in changed if theme and theme.is_static(p)]
         inds = [p for p in changed if p.is_relative_to(self.project.indicators.resolve())
                 and p.suffix in (".yaml", ".yml")]
         affected = built.renderer.templates_using(templates) if built and templates else set()
@@ -93,11 +97,11 @@ class Preview:
             self.build()
             return None
         if templates:
-            built.renderer = Renderer(built.site, theme.words(LANGUAGE), [theme.templates])
+            built.renderer = Renderer(built.site, theme.words(LANGUAGE), theme.template_folders)
             self.stale["template"] |= affected
         later = Deferred(self.unwritten)
         if static:
-            later.copy_tree(theme.static, "static", self.out)
+            later.copy_trees(theme.static_folders, "static", self.out)
         self._read(inds)
         problems = problems_of(built.site_problems, self.summaries.values(), self.project.root,
                                self.strict, self.across)

@@ -29,7 +29,7 @@ STATUSES = {
     "not-met": N_("Target not met"),
     "not-reported": N_("Not reported yet"),
     "no-target": N_("No target"),
-    "unclear-target": N_("Target in words: not compared"),
+    "unclear-target": N_("Target in words"),  # shown as written, not compared
     "goal": N_("Goal indicator"),  # it has a target, but no results are reported for it
 }
 STATUS_RULE = N_(

@@ -73,7 +73,9 @@ def build_date():
 
 def protected(project: Project) -> tuple[list[Path], list[Path]]:
     """What an output folder may not contain, and where it may not lie."""
-    return [project.content, THEME], [project.content] + [THEME / f for f in THEME_FOLDERS]
+    own = [project.root / f for f in ("templates", "static")]  # a site's theme overrides
+    return [project.content, THEME, *own], [project.content, *own] + [
+        THEME / f for f in THEME_FOLDERS]
 
 
 def build(project: Project, out: Path, strict: bool = False, jobs: int | None = None,
@@ -81,11 +83,11 @@ def build(project: Project, out: Path, strict: bool = False, jobs: int | None = 
     """Build the site into `out`; raise ContentError (and change nothing) if the content has
     errors."""
     check_output_dir(out, *protected(project))
-    theme = theme or Theme()
+    theme = theme or Theme(site=project.root)
     site, site_problems = load_site(project, theme)
     if site is None:
         raise ContentError(site_problems)
-    renderer = Renderer(site, theme.words(LANGUAGE), [theme.templates])
+    renderer = Renderer(site, theme.words(LANGUAGE), theme.template_folders)
     with locked(out), collection_paused() as settled:
         recover(out)  # what a stopped build left: its commit finished, its staging gone
         had_site = has_site(out)  # decided under the lock: another build may have made one
@@ -155,7 +157,9 @@ def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: Cach
     _take(built, team.published(), cache)
     for page in data_files:
         _write_site_page(built, stage, page)
-    stage.copy_tree(built.theme.static, "static")
+    for folder in built.theme.static_folders:  # a site's own files over the default ones
+        if folder.is_dir():
+            stage.copy_tree(folder, "static")
 
 
 def _write_site_page(built: Built, stage: Staging, page: pages.Page) -> None:

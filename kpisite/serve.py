@@ -23,7 +23,6 @@ from .diagnostics import ContentError, UsageError, report
 from .i18n import _, bilingual, standard
 from .incremental import Preview
 from .render import error_page
-from .theme import Theme
 from .write import STATE
 
 
@@ -152,7 +151,7 @@ def serve(preview: Preview, host: str = "127.0.0.1", port: int = 8000, open_brow
     """Build, then serve `preview.out` until interrupted."""
     _check_port(host, port)  # before building: a port in use is said at once
     session = Session(preview)
-    scanner = Scanner([preview.project.content] + Theme().folders)
+    scanner = Scanner([preview.project.content] + preview.new_theme().folders)
     session.rebuild()
     LiveReloadHandler.DEFAULT_RELOAD_TIME = 0  # reload after every save, however quick
     logging.getLogger("livereload").setLevel(logging.WARNING)

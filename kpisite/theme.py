@@ -16,22 +16,38 @@ LIBRARIES = ("jinja2", "markdown", "nh3", "pyyaml", "fastjsonschema", "markupsaf
 
 
 class Theme:
-    """The templates/, static/ and schema/ folders under `root`, and kpisite's catalogues."""
+    """The default theme (templates/, static/ and schema/ under `root`), a site's own
+    templates/ and static/ over it (`site`: the folder that holds the site's content/), and
+    kpisite's catalogues. A site's file replaces the default one of the same name, as Hugo's
+    and MkDocs' theme overrides do; the schemas are kpisite's own (they are the contract of
+    the content)."""
 
-    def __init__(self, root: Path = THEME, locale: Path = i18n.LOCALE_DIR):
+    def __init__(self, root: Path = THEME, locale: Path = i18n.LOCALE_DIR,
+                 site: Path | None = None):
         self.root, self.locale = root, locale
-        self.templates, self.static = root / "templates", root / "static"
+        own = [site] if site and site.resolve() != root.resolve() else []
+        # Templates: the first folder that has a name wins; static: later folders win.
+        self.template_folders = [*(s / "templates" for s in own), root / "templates"]
+        self.static_folders = [root / "static", *(s / "static" for s in own)]
         self.schemas = Schemas(root / "schema")
+        self.site_words = site / "locale" if site else None  # e.g. locale/th.po: its own words
         self._words: dict[str, i18n.Words] = {}
 
     @property
     def folders(self) -> list[Path]:
         """What the preview server watches: an edit of any file in them makes a new Theme."""
-        return [self.templates, self.static, self.schemas.folder, self.locale]
+        return [*self.template_folders, *self.static_folders, self.schemas.folder, self.locale,
+                *([self.site_words] if self.site_words else [])]
+
+    def is_template(self, path: Path) -> bool:
+        return any(path.is_relative_to(f.resolve()) for f in self.template_folders)
+
+    def is_static(self, path: Path) -> bool:
+        return any(path.is_relative_to(f.resolve()) for f in self.static_folders)
 
     def words(self, lang: str) -> i18n.Words:
         if lang not in self._words:
-            self._words[lang] = i18n.load(lang, self.locale)
+            self._words[lang] = i18n.load(lang, self.locale, self.site_words)
         return self._words[lang]
 
     @cached_property
@@ -42,8 +58,9 @@ class Theme:
         for library in LIBRARIES:
             h.update(f"{library} {importlib.metadata.version(library)}\n".encode())
         code = Path(__file__).resolve().parent
-        for folder in (self.templates, self.schemas.folder, self.locale, code):
-            for path in sorted(folder.rglob("*")):
+        for folder in (*self.template_folders, self.schemas.folder, self.locale, code,
+                       *([self.site_words] if self.site_words else [])):
+            for path in sorted(folder.rglob("*")):  # (nothing when a site has no templates/)
                 if path.is_file() and "__pycache__" not in path.parts:
                     h.update(path.name.encode() + b"\0" + path.read_bytes())
         return h.hexdigest()

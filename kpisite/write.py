@@ -248,10 +248,11 @@ class Deferred:
     def write(self, rel: str, content: str | bytes) -> None:
         self.changes[rel] = content
 
-    def copy_tree(self, source: Path, rel: str, out: Path) -> None:
-        """Copy `source` to `out/rel`, removing there the files `source` no longer has."""
-        wanted = {f"{rel}/{p.relative_to(source).as_posix()}": p for p in source.rglob("*")
-                  if p.is_file()}
+    def copy_trees(self, sources: list[Path], rel: str, out: Path) -> None:
+        """Copy `sources` to `out/rel` (a later one's file over an earlier one's), removing
+        there the files none of them has any more."""
+        wanted = {f"{rel}/{p.relative_to(source).as_posix()}": p for source in sources
+                  for p in (source.rglob("*") if source.is_dir() else ()) if p.is_file()}
         for path, origin in wanted.items():
             self.write(path, origin.read_bytes())
         here = Path(safe_join(out, rel))
