@@ -8,14 +8,29 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from . import pages
-from .i18n import Message, _
+from . import pages, thai
+from .i18n import Message, _, p_
 from .model import STATUSES, Agency, Indicator, Site, StrategyNode, year_sort_key
 
 
 def year_label(key: str) -> Message:
-    return _("No fiscal year stated") if key == pages.NO_YEAR else _("Fiscal year %(year)s",
-                                                                    year=key)
+    """'ปีงบประมาณ 2564'; in English 'FY 2021 (B.E. 2564)' (`ce`: the Common Era years)."""
+    if key == pages.NO_YEAR:
+        return _("No fiscal year stated")
+    # Translators: %(year)s is the Buddhist-Era fiscal year as the files name it (2564),
+    # %(ce)s the Common-Era year it ends in (2021).
+    return p_("year label", "Fiscal year %(year)s", year=key, ce=_common_era(key))
+
+
+def year_short(key: str) -> Message:
+    """A fiscal year where the words 'fiscal year' are said already: '2564', 'FY 2021 (B.E.
+    2564)' in English."""
+    # Translators: as "Fiscal year %(year)s", without the words "fiscal year" where they can go.
+    return p_("year alone", "%(year)s", year=key, ce=_common_era(key))
+
+
+def _common_era(key: str) -> str:
+    return "-".join(str(int(y) - thai.BE_OFFSET) if y.isdigit() else y for y in key.split("-"))
 
 
 @dataclass

@@ -61,8 +61,10 @@ def parser() -> argparse.ArgumentParser:
                                  "requests)")))
 
     content_options(sub.add_parser("build", help=say(N_("check the content, then build the site"))))
-    content_options(sub.add_parser("check", help=say(N_("check the content; write nothing"))),
-                    out=False)
+    chk = sub.add_parser("check", help=say(N_("check the content; write nothing")))
+    content_options(chk, out=False)
+    chk.add_argument("--untranslated", metavar="LANG", help=say(N_(
+        "also list the texts that have no translation into LANG yet (en)")))
 
     srv = sub.add_parser("serve", help=say(N_("build, serve at http://127.0.0.1:8000, and rebuild "
                                            "after every edit")))
@@ -253,7 +255,19 @@ def _build_or_check(project: gather.Project, args) -> int:
         print(bilingual(_("built %(out)s in %(seconds)s seconds", out=str(out), seconds=took)))
     else:
         print(bilingual(_("checked: no errors, in %(seconds)s seconds", seconds=took)))
+    if getattr(args, "untranslated", None):
+        _untranslated(project, args.untranslated)
     return EXIT_OK
+
+
+def _untranslated(project: gather.Project, lang: str) -> None:
+    from .translations import missing
+
+    found = missing(project, Theme(site=project.root), lang)
+    for line in found:
+        print(line)
+    print(bilingual(_("%(count)s texts have no translation into %(lang)s yet",
+                      count=len(found), lang=lang)))
 
 
 def _new(project: gather.Project, args) -> int:

@@ -62,6 +62,8 @@ class Field:
     comment: str = ""  # message id: an editor's note beside it in new files
     omit_empty: bool = False  # new files leave it out unless it has a value
     public: bool = True  # False: never on a page, in a download or in the search index
+    translatable: bool = False  # content that may carry English too: a twin field <name>_en
+    translation_of: str = ""  # of a twin: the field it is the English of
 
     @property
     def key(self) -> str:
@@ -119,7 +121,21 @@ def _quarter_column(n: int, part: str) -> Column:
     }[part], get, (("n", n),))
 
 
-QUARTER = (
+def in_english(table: tuple) -> tuple:
+    """`table` with each translatable field followed by its English twin, `<name>_en`:
+    optional; where it is empty, English pages show the Thai (marked as Thai)."""
+    out = []
+    for f in table:
+        out.append(f)
+        if f.translatable:
+            out.append(Field(f"{f.name}_en", f.kind, f.label, N_(
+                "The same in English (optional): where it is empty, English pages show the "
+                "Thai"), attr=f"{f.key}_en", light=f.light, listing=f.listing, search=f.search,
+                omit_empty=True, columns=None, translation_of=f.name))
+    return tuple(out)
+
+
+QUARTER = in_english((
     Field("quarter", "integer", N_("Quarter"), N_("1 = Oct-Dec, 2 = Jan-Mar, 3 = Apr-Jun, "
                                                   "4 = Jul-Sep"), attr="number", required=True,
           schema={"type": "integer", "minimum": 1, "maximum": 4}),
@@ -128,15 +144,15 @@ QUARTER = (
     Field("pair", "pair", N_("Score 2.1 / 2.2"), N_("Points given and full points, e.g. "
                                                     "[95, 100]"),
           history=N_("Q%(n)s score 2.1 / 2.2")),
-    Field("report", "markdown", N_("Quarterly progress report"), light=False),
-)
-RUBRIC_LEVEL = (
+    Field("report", "markdown", N_("Quarterly progress report"), light=False, translatable=True),
+))
+RUBRIC_LEVEL = in_english((
     Field("level", "integer", N_("Level"), required=True,
           schema={"type": "integer", "minimum": 1, "maximum": 20}),
-    Field("description", "text", N_("What must be achieved")),
+    Field("description", "text", N_("What must be achieved"), translatable=True),
     Field("weight", "number", N_("Percentage of the weight earned"),
           schema={"$ref": None, "type": ["number", "null"], "minimum": 0, "maximum": 100}),
-)
+))
 IMPORTED = (
     Field("from", "text", N_("Imported from"), N_("The file or page the facts were imported "
                                                    "from"), attr="origin"),
@@ -165,7 +181,7 @@ def _page(ind, out):
     return f"{out.site.base_url}/{ind.path}" if out.site.base_url else ind.path
 
 
-FIELDS: tuple[Field, ...] = (
+FIELDS: tuple[Field, ...] = in_english((
     Field("published", "bool", N_("Published"),
           N_("false = a draft: not shown on the site (true when left out)"),
           history=N_("Published"), columns=None, omit_empty=True),
@@ -198,7 +214,7 @@ FIELDS: tuple[Field, ...] = (
     Field("name", "text", N_("Indicator name"), required=True,
           schema={"type": "string", "minLength": 1}, listing=True, search=True,
           history=N_("Name"),
-          columns=(Column("name", N_("Indicator name"), lambda i, s: i.name),)),
+          columns=(Column("name", N_("Indicator name"), lambda i, s: i.name),), translatable=True),
     Field("type", "enum", N_("Indicator type"),
           N_("strategic = strategic indicator, routine = routine-work indicator, goal = goal "
              "indicator; empty when the source does not say"),
@@ -215,14 +231,15 @@ FIELDS: tuple[Field, ...] = (
           comment=N_("output = output, outcome = outcome"),
           columns=(Column("result_level", N_("Level: output, outcome"),
                           lambda i, s: i.result_level),)),
-    Field("tags", "texts", N_("Tags"), N_("e.g. negotiated indicator"), columns=None),
+    Field("tags", "texts", N_("Tags"), N_("e.g. negotiated indicator"), columns=None,
+          translatable=True),
     Field("evaluation_dimension", "text", N_("Evaluation dimension"),
           N_("A group in the agency's annual list of indicators, e.g. dimension 1, "
-             "effectiveness in the mission"), columns=None),
+             "effectiveness in the mission"), columns=None, translatable=True),
     Field("unit", "text", N_("Unit of measure"), N_("e.g. level, percent, minutes, places"),
           listing=True, search=True, history=N_("Unit"),
           columns=(Column("unit", N_("Unit, e.g. percent, level, minutes"),
-                          lambda i, s: i.unit or None),)),
+                          lambda i, s: i.unit or None),), translatable=True),
     Field("direction", "enum", N_("Direction"),
           N_("higher = higher is better (when left out), lower = lower is better, e.g. a time "
              "in minutes"), choices={"higher": N_("higher is better"),
@@ -238,7 +255,8 @@ FIELDS: tuple[Field, ...] = (
              "ลดลงร้อยละ 3 จากปี 2563; the number goes in target when its meaning is clear"),
           listing=True, history=N_("Target as written"), omit_empty=True,
           columns=(Column("target_text", N_("The target as written, when it is more than a "
-                                            "number"), lambda i, s: i.target_text or None),)),
+                                            "number"), lambda i, s: i.target_text or None),),
+                                            translatable=True),
     Field("achieved", "number", N_("Achieved"),
           N_("The value as recorded; leave it empty to use the latest reported quarter's "
              "result"), listing=True, history=N_("Achieved"),
@@ -265,18 +283,19 @@ FIELDS: tuple[Field, ...] = (
           columns=tuple(_quarter_column(n, part) for n in (1, 2, 3, 4)
                         for part in ("result", "score", "points", "full"))),
     Field("summary", "markdown", N_("Summary of the year's work"), light=False, section=True,
-          columns=None),
+          columns=None, translatable=True),
     Field("definition", "markdown", N_("Definition of the indicator"), light=False,
-          section=True, columns=None),
+          section=True, columns=None, translatable=True),
     Field("calculation", "markdown", N_("Calculation method, or assessment criteria"),
-          light=False, section=True, columns=None),
+          light=False, section=True, columns=None, translatable=True),
     Field("rubric", "rows", N_("Scoring rubric by level"), parts=RUBRIC_LEVEL,
           row="RubricLevel", light=False,
           section=True, history=N_("Level %(n)s criterion"),
           comment=N_("level, description, weight (percentage of the weight)"), columns=None),
     Field("data_collection", "markdown", N_("Data collection and sources"), light=False,
-          section=True, columns=None),
-    Field("evidence", "texts", N_("Evidence"), light=False, section=True, columns=None),
+          section=True, columns=None, translatable=True),
+    Field("evidence", "texts", N_("Evidence"), light=False, section=True, columns=None,
+          translatable=True),
     Field("strategy", "nodes", N_("Supports the city's strategy"),
           N_('Numbers of nodes in content/strategy.yaml, e.g. "5.2.1.1"'), listing=True,
           search=True, section=True,
@@ -290,15 +309,16 @@ FIELDS: tuple[Field, ...] = (
                    Column("page", N_("The indicator's web page (relative to the home page "
                                      "while the site has no address set)"), _page))),
     Field("projects", "texts", N_("Projects and activities that support the indicator"),
-          light=False, section=True, columns=None),
-    Field("notes", "markdown", N_("Notes"), light=False, section=True, columns=None),
+          light=False, section=True, columns=None, translatable=True),
+    Field("notes", "markdown", N_("Notes"), light=False, section=True, columns=None,
+          translatable=True),
     Field("imported", "object", N_("Imported from the old system"), parts=IMPORTED,
           row="Imported", light=False, omit_empty=True, columns=None),
     Field("source", "text", N_("Source"), N_("The address of the page in the old system (if "
                                               "any)"), attr="source_url", omit_empty=True,
           columns=(Column("source", N_("The address of the page in the old system (if any)"),
                           lambda i, s: i.source_url or None),)),
-)
+))
 
 BY_NAME = {f.name: f for f in FIELDS}
 LISTED = tuple(f for f in FIELDS if f.listing)
@@ -336,7 +356,8 @@ def _property(f: Field, translate: Callable[[str], str]) -> dict:
             prop["properties"] = item["properties"]
     prop.update(f.schema)
     prop = {k: v for k, v in prop.items() if v is not None}
-    prop["title"] = translate(f.label)
+    prop["title"] = translate(N_("%(field)s, in English"), field=translate(f.label)) \
+        if f.translation_of else translate(f.label)
     if f.hint:
         prop["description"] = translate(f.hint)
     return prop

@@ -17,8 +17,7 @@ from .diagnostics import ContentError, errors
 from .gather import (FileResult, Project, Reader, Summary, across, catalog_of, page_clashes,
                      problems_of)
 from .load import relative
-from .publish import CACHE, LANGUAGE, Built, Publisher, build
-from .render import Renderer
+from .publish import CACHE, Built, Publisher, build, renderers
 from .theme import Theme
 from .write import STATE, Deferred, Direct, locked
 
@@ -91,13 +90,14 @@ class Preview:
         static = [p for p in changed if theme and theme.is_static(p)]
         inds = [p for p in changed if p.is_relative_to(self.project.indicators.resolve())
                 and p.suffix in (".yaml", ".yml")]
-        affected = built.renderer.templates_using(templates) if built and templates else set()
+        affected = built.renderers[0].templates_using(templates) if built and templates \
+            else set()
         if (built is None or len(inds) + len(static) + len(templates) < len(changed)
                 or affected & INDICATOR_TEMPLATES):
             self.build()
             return None
         if templates:
-            built.renderer = Renderer(built.site, theme.words(LANGUAGE), theme.template_folders)
+            built.renderers = renderers(built.site, theme)
             self.stale["template"] |= affected
         later = Deferred(self.unwritten)
         if static:
@@ -144,7 +144,7 @@ class Preview:
         """The edited files' pages (into `later`); what the edits make stale; the catalog."""
         built = self.built
         publisher = Publisher(Reader(self.project, built.site, built.theme, built.history),
-                               built.renderer, built.site)
+                               built.renderers, built.site)
         for rel, (shown, new, full) in self.edits.items():
             if new is not None and full is not None:
                 publisher.publish(new, full, later)
@@ -168,12 +168,12 @@ class Preview:
     def _rerender_site_pages(self, out: Direct) -> list[str]:
         """The site's pages that show something stale, re-rendered; pages no longer made, gone."""
         built, written, produced, stale = self.built, [], set(), self.stale
-        for page in pages.site_pages(built.site_data(self.catalog)):
+        for renderer, page in built.site_pages(self.catalog):
             produced.add(page.path)
             groups_ = set().union(*(stale.get(aspect, ()) for aspect in page.shows))
             if page.template in stale["template"] or page.deps & groups_ or (
                     groups_ and pages.ALL in page.deps):
-                if out.write(page.path, built.renderer.render(page)):
+                if out.write(page.path, renderer.render(page)):
                     written.append(page.path)
         for gone in built.site_paths - produced:  # e.g. the data files of an agency now empty
             out.remove(gone)

@@ -295,6 +295,7 @@ class StrategyNode:
 class Strategy:
     title: str
     roots: list[StrategyNode]
+    title_en: str = ""
 
     def __post_init__(self):
         self.by_number = {n.number: n for root in self.roots for n in root.walk()}
@@ -324,6 +325,13 @@ class Site:
     repository: str = ""
     repository_folder: str = ""  # where the content's parent lies in the repository ('' = top)
     branch: str = "main"
+    # The site's languages, the first the content's own (and the site's top folder); each
+    # other has a folder of its own (en/) with every page, and English beside the Thai texts.
+    languages: tuple[str, ...] = ("th",)
+    title_en: str = ""
+    description_en: str = ""
+    system_name_en: str = ""
+    organization_en: str = ""
     agencies: dict[str, Agency] = field(default_factory=dict)
     strategy: Strategy = field(default_factory=lambda: Strategy("", []))
 
@@ -399,11 +407,12 @@ def _compile_reader() -> Callable[[dict, str], Indicator]:
 
 def site_from(config: dict, agencies: dict, strategy: dict) -> Site:
     """The Site from the three schema-valid site files."""
+    texts = {name: (config.get(name) or "").strip() for name in (
+        "description", "system_name", "organization", "title_en", "description_en",
+        "system_name_en", "organization_en")}
     return Site(
-        title=config["title"],
-        description=(config.get("description") or "").strip(),
-        system_name=config.get("system_name") or "",
-        organization=config.get("organization") or "",
+        title=config["title"], **texts,
+        languages=tuple(dict.fromkeys(config.get("languages") or ["th"])),
         base_url=(config.get("base_url") or "").rstrip("/"),
         repository=(config.get("repository") or "").rstrip("/"),
         repository_folder=(config.get("repository_folder") or "").strip("/"),
@@ -411,7 +420,8 @@ def site_from(config: dict, agencies: dict, strategy: dict) -> Site:
         agencies={code_text(a["code"]): Agency(code_text(a["code"]), a.get("name") or "",
                                                a.get("name_en") or "")
                   for a in agencies.get("agencies") or []},
-        strategy=Strategy(strategy.get("title") or "", strategy_tree(strategy)),
+        strategy=Strategy(strategy.get("title") or "", strategy_tree(strategy),
+                          strategy.get("title_en") or ""),
     )
 
 

@@ -11,7 +11,7 @@ Adding a page kind: one entry in KINDS and its template.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator
 
@@ -45,6 +45,7 @@ class SiteData:
     history: Any  # history.History
     labels: Any = None  # render.Labels
     files: list = field(default_factory=list)  # gather.ContentFile: published as they are
+    prefix: str = ""  # the folder of the language being built: "" or "en/"
 
 
 @dataclass(frozen=True)
@@ -62,17 +63,21 @@ class Kind:
     shows: frozenset = LISTING
     context: Callable[[SiteData, Any], dict] = lambda data, item: {}
     sitemap: bool = False  # search engines should list it (when the site has an address)
+    shared: bool = False  # one file for every language, at the site's top (downloads)
     label: str = N_("a page of the site's own")  # message id: what it is, in messages
     def path_of(self, item: Any = None) -> str:
         return self.path() if item is None else self.path(*self.key(item))
 
     def pages(self, data: SiteData) -> Iterator[Page]:
+        if self.shared and data.prefix:
+            return  # made once, with the first language's pages
+        prefix = "" if self.shared else data.prefix
         for item in self.each(data) if self.each else [None]:
             context = {"cat": data.cat, **({self.item: item} if self.item else {}),
                        **self.context(data, item)}
             make = (lambda item=item: self.make(data, item)) if self.make else None
-            yield Page(self.path_of(item), self.template, context, self.groups(item), make,
-                       self.shows)
+            yield Page(prefix + self.path_of(item), self.template, context, self.groups(item),
+                       make, self.shows)
 
 
 def _home(data: SiteData, _) -> dict:
@@ -104,9 +109,12 @@ def _sitemap(data: SiteData, _) -> str:
     """sitemap.xml of the pages a search engine should list (printable views left out)."""
     from xml.sax.saxutils import escape
 
-    paths = [page.path for kind in KINDS if kind.sitemap for page in kind.pages(data)]
-    paths += [kind.path_of(ind) for kind in INDICATOR_KINDS if kind.sitemap
-              for ind in data.cat.indicators]
+    paths = []
+    for lang in data.cat.site.languages:  # the site's pages in each language
+        local = replace(data, prefix=language_prefix(data.cat.site, lang))
+        paths += [page.path for kind in KINDS if kind.sitemap for page in kind.pages(local)]
+        paths += [local.prefix + kind.path_of(ind) for kind in INDICATOR_KINDS if kind.sitemap
+                  for ind in data.cat.indicators]
     base = data.cat.site.base_url
     entries = "".join(f"<url><loc>{escape(base + '/' + p)}</loc></url>\n" for p in paths)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -142,31 +150,31 @@ KINDS: tuple[Kind, ...] = (
     Kind("agency_csv", lambda code: f"data/agencies/{code}.csv",
          each=lambda data: opendata.agencies_with_data(data.cat), key=lambda a: (a.code,),
          groups=_agency_groups, shows=frozenset({"csv"}), label=N_("the CSV of agency %(item)s"),
-         make=lambda data, a: opendata.csv_file(data.cat.by_agency[a.code])),
+         make=lambda data, a: opendata.csv_file(data.cat.by_agency[a.code]), shared=True),
     Kind("agency_json", lambda code: f"data/agencies/{code}.json",
          each=lambda data: opendata.agencies_with_data(data.cat), key=lambda a: (a.code,),
          groups=_agency_groups, shows=frozenset({"json"}), label=N_("the JSON of agency %(item)s"),
-         make=lambda data, a: opendata.json_file(data.cat.by_agency[a.code])),
+         make=lambda data, a: opendata.json_file(data.cat.by_agency[a.code]), shared=True),
     Kind("YEARS", lambda: "years/index.html", "year_index.html", sitemap=True),
     Kind("year", lambda key: f"years/{key}.html", "year.html", each=lambda data: data.cat.years,
          item="year", groups=lambda year: frozenset({f"year:{year}"}), sitemap=True),
     Kind("SEARCH", lambda: "search.html", "search.html", groups=lambda _: frozenset(),
          sitemap=True),
     Kind("search_index", lambda: "search-index.js", shows=frozenset({"search", "texts"}),
-         make=lambda data, _: search.index_script(data.cat, data.labels)),  # says texts' size
-    Kind("search_texts", lambda: "search-texts.js", shows=frozenset({"texts"}),
+         make=lambda data, _: search.index_script(data.cat, data.labels, data.prefix)),  # says texts' size
+    Kind("search_texts", lambda: "search-texts.js", shows=frozenset({"texts"}), shared=True,
          make=lambda data, _: search.texts_script(data.cat)),
     Kind("DATA", lambda: "data/index.html", "data.html", sitemap=True),
     Kind("PRINT_CSS", lambda: "print.css", "print.css", groups=lambda _: frozenset()),
     Kind("all_csv", lambda: "data/indicators.csv", shows=frozenset({"csv"}),
-         make=lambda data, _: opendata.csv_file(data.cat.indicators)),
+         make=lambda data, _: opendata.csv_file(data.cat.indicators), shared=True),
     Kind("all_json", lambda: "data/indicators.json", shows=frozenset({"json"}),
-         make=lambda data, _: opendata.json_file(data.cat.indicators)),
+         make=lambda data, _: opendata.json_file(data.cat.indicators), shared=True),
     Kind("content_file", lambda rel: rel, each=lambda data: data.files,
          key=lambda f: (f.rel,), groups=lambda _: frozenset(), shows=frozenset(),
-         make=lambda data, f: f.path.read_bytes(), label=N_("the file %(item)s")),
+         make=lambda data, f: f.path.read_bytes(), label=N_("the file %(item)s"), shared=True),
 )
-SITEMAP = Kind("sitemap", lambda: "sitemap.xml", make=_sitemap)
+SITEMAP = Kind("sitemap", lambda: "sitemap.xml", make=_sitemap, shared=True)
 
 
 def site_pages(data: SiteData) -> Iterator[Page]:
@@ -180,12 +188,16 @@ def site_pages(data: SiteData) -> Iterator[Page]:
 def claims(data: SiteData) -> Iterator[tuple[str, Kind, Any]]:
     """(path, kind, item) of every output the site will have: each path must be claimed once,
     as its letters' case aside (a zip unpacked on Windows or macOS would merge them)."""
-    for kind in INDICATOR_KINDS:
-        for ind in data.cat.indicators:
-            yield kind.path_of(ind), kind, ind
-    for kind in KINDS + ((SITEMAP,) if data.cat.site.base_url else ()):
-        for item in kind.each(data) if kind.each else [None]:
-            yield kind.path_of(item), kind, item
+    for lang in data.cat.site.languages:
+        prefix = language_prefix(data.cat.site, lang)
+        for kind in INDICATOR_KINDS:
+            for ind in data.cat.indicators:
+                yield prefix + kind.path_of(ind), kind, ind
+        for kind in KINDS + ((SITEMAP,) if data.cat.site.base_url else ()):
+            if kind.shared and prefix:
+                continue
+            for item in kind.each(data) if kind.each else [None]:
+                yield ("" if kind.shared else prefix) + kind.path_of(item), kind, item
 
 
 def _link(kind: Kind) -> Callable[..., str] | str:
@@ -194,6 +206,11 @@ def _link(kind: Kind) -> Callable[..., str] | str:
 
 # Where pages live, for templates and code: urls.agency("5042"), urls.year("2564"), urls.HOME.
 urls = SimpleNamespace(**{kind.name: _link(kind) for kind in INDICATOR_KINDS + KINDS})
+
+
+def language_prefix(site, lang: str) -> str:
+    """The folder of a language's pages: the site's first language is at the top."""
+    return "" if lang == site.languages[0] else f"{lang}/"
 
 
 def root_of(path: str) -> str:

@@ -35,7 +35,6 @@ from .write import (JOURNAL, STATE, Staging, Writer, check_output_dir, has_site,
 CACHE = "cache.pickle"
 CACHE_FORMAT = "kpisite results 2"  # a cache of another layout is not read
 THEME_FOLDERS = ("templates", "static", "schema", "kpisite")
-LANGUAGE = "th"
 
 
 @dataclass
@@ -46,7 +45,7 @@ class Built:
     out: Path
     theme: Theme
     site: model.Site
-    renderer: Renderer
+    renderers: list[Renderer]  # one for each of the site's languages, the content's first
     history: history_mod.History
     results: dict[str, FileResult]
     problems: list[Problem]
@@ -55,9 +54,21 @@ class Built:
     files: list  # gather.ContentFile: published as they are
     site_paths: set[str] = field(default_factory=set)  # the outputs of pages.site_pages()
 
-    def site_data(self, catalog: Catalog) -> pages.SiteData:
-        return pages.SiteData(catalog, build_date(), self.history, self.renderer.labels,
-                              self.files)
+    def site_pages(self, catalog: Catalog) -> Iterator[tuple[Renderer, pages.Page]]:
+        """Every page that lists indicators, in each language, with its language's renderer
+        (the downloads, one for all languages, come with the first)."""
+        built = build_date()
+        for renderer in self.renderers:
+            data = pages.SiteData(catalog, built, self.history, renderer.labels, self.files,
+                                  renderer.prefix)
+            for page in pages.site_pages(data):
+                yield renderer, page
+
+
+def renderers(site: model.Site, theme: Theme) -> list[Renderer]:
+    """A renderer for each of the site's languages."""
+    return [Renderer(site, theme.words(lang), theme.template_folders)
+            for lang in site.languages]
 
 
 def build_date():
@@ -87,20 +98,20 @@ def build(project: Project, out: Path, strict: bool = False, jobs: int | None = 
     site, site_problems = load_site(project, theme)
     if site is None:
         raise ContentError(site_problems)
-    renderer = Renderer(site, theme.words(LANGUAGE), theme.template_folders)
+    by_language = renderers(site, theme)
     with locked(out), collection_paused() as settled:
         recover(out)  # what a stopped build left: its commit finished, its staging gone
         had_site = has_site(out)  # decided under the lock: another build may have made one
         try:
             return _build_locked(project, out, strict, jobs or os.cpu_count() or 1, theme,
-                                 site, site_problems, renderer, settled)
+                                 site, site_problems, by_language, settled)
         except BaseException:
             if not had_site and not has_site(out):  # a first build that fails leaves nothing
                 shutil.rmtree(out, ignore_errors=True)
             raise
 
 
-def _build_locked(project, out, strict, jobs, theme, site, site_problems, renderer, settled):
+def _build_locked(project, out, strict, jobs, theme, site, site_problems, by_language, settled):
     """The build, holding the output folder's lock: gather, check, then publish."""
     key = cache_key(project, theme)
     cached, facts = read_cache(out, key)
@@ -110,7 +121,7 @@ def _build_locked(project, out, strict, jobs, theme, site, site_problems, render
     found += refused
     reused = _reusable(project, out, files, cached, history)
     todo = [f for f in files if relative(f, project.root) not in reused]
-    publisher = Publisher(Reader(project, site, theme, history), renderer, site)
+    publisher = Publisher(Reader(project, site, theme, history), by_language, site)
     with Team(todo, jobs, publisher.read, publisher.render, before_chunk=prefetch) as team:
         results = {rel: result for rel, (result, _) in reused.items()}
         results.update((r.rel, r) for r in team.gather())
@@ -120,7 +131,7 @@ def _build_locked(project, out, strict, jobs, theme, site, site_problems, render
                                [Summary.of(r) for r in results.values()], project.root, strict)
         if errors(problems):
             raise ContentError(problems)
-        built = Built(project, out, theme, site, renderer, history, results, problems,
+        built = Built(project, out, theme, site, by_language, history, results, problems,
                       site_problems + found, catalog, published)
         stage = Staging(out)  # the first write: every check has passed
         cache = CacheWriter(out, key, facts)
@@ -148,24 +159,24 @@ def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: Cach
         cache.add(rel, blob)
     team.publish(str(stage.dir))
     data_files = []
-    for page in pages.site_pages(built.site_data(built.catalog)):
+    for renderer, page in built.site_pages(built.catalog):
         if page.shows <= pages.LISTING:  # what the light copies hold
-            _write_site_page(built, stage, page)
+            _write_site_page(built, stage, renderer, page)
             _take(built, team.published(wait=False), cache)
         else:
-            data_files.append(page)
+            data_files.append((renderer, page))
     _take(built, team.published(), cache)
-    for page in data_files:
-        _write_site_page(built, stage, page)
+    for renderer, page in data_files:
+        _write_site_page(built, stage, renderer, page)
     for folder in built.theme.static_folders:  # a site's own files over the default ones
         if folder.is_dir():
             stage.copy_tree(folder, "static")
 
 
-def _write_site_page(built: Built, stage: Staging, page: pages.Page) -> None:
+def _write_site_page(built: Built, stage: Staging, renderer: Renderer, page: pages.Page) -> None:
     # The site's pages read the whole catalog: forked workers would each copy it (reference
     # counts write to every object they touch), so they render here.
-    stage.write(page.path, built.renderer.render(page))
+    stage.write(page.path, renderer.render(page))
     built.site_paths.add(page.path)
 
 
@@ -180,8 +191,8 @@ def _take(built: Built, published, cache: CacheWriter) -> None:
 class Publisher:
     """The two jobs of a worker: read a file (and keep it), then render what it kept."""
 
-    def __init__(self, reader: Reader, renderer: Renderer, site: model.Site):
-        self.reader, self.renderer = reader, renderer
+    def __init__(self, reader: Reader, renderers: list[Renderer], site: model.Site):
+        self.reader, self.renderers = reader, renderers
         self.exporting = opendata.Exporting(site, standard("th"))
 
     def read(self, path: Path) -> tuple[FileResult, tuple | None]:
@@ -210,7 +221,9 @@ class Publisher:
         if ind.published:
             try:
                 with time_budget():
-                    made = self.renderer.indicator_pages(ind, history.of(result.rel), history)
+                    changes = history.of(result.rel)
+                    made = [page for renderer in self.renderers
+                            for page in renderer.indicator_pages(ind, changes, history)]
             except FileTookTooLong:
                 raise ContentError([too_long(result.rel)]) from None
             for path, html in made:

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from . import THEME, catalog as catalog_mod, chart, history as history_mod, markup, model
 from . import opendata, pages, thai
-from .i18n import N_, Words
+from .i18n import N_, Words, standard
 from .pages import INDICATOR_KINDS, INDICATOR_PARTS, Page
 
 TEMPLATE_DIR = THEME / "templates"
@@ -140,8 +140,12 @@ class Labels:
     """How one language names and numbers things the model only holds: the words that
     templates call as functions and filters."""
 
-    def __init__(self, words: Words):
+    def __init__(self, words: Words, content_lang: str = "th"):
         self.words = words
+        # Pages in the content's own language show its texts; pages in another show each
+        # text's twin in that language (name_en), or the content's text marked as such.
+        self.native, self.content_lang = words.lang == content_lang, content_lang
+        self.twin = f"_{words.lang}"
         self.not_reported = words("Not reported")
         self.statuses = words.table(model.STATUSES)
         self.types = {**words.table(model.TYPES), None: words("Type not stated")}
@@ -151,25 +155,105 @@ class Labels:
         self.script_words = words.table(SCRIPT_WORDS)
         self.months = [words.month(m) for m in range(1, 13)]
 
-    def reported(self, value, unit: str = "", missing: str | None = None) -> Markup:
-        """A recorded number with its unit, or `missing` (never 0) when there is none."""
+    # -- content in the page's language -------------------------------------------------------
+    def text(self, obj, name: str) -> Markup | str:
+        """A content text (`{{ ind | t("name") }}`): in the page's language, or the content's
+        own marked with its language (screen readers and fonts switch)."""
+        value = getattr(obj, name)
+        if self.native or not value:
+            return value or ""
+        other = getattr(obj, name + self.twin, None)
+        return other if other else Markup('<span lang="%s">%s</span>') % (
+            self.content_lang, value)
+
+    def own(self, value) -> Markup | str:
+        """A content text that has no twin in other languages (an order such as ๒.): marked
+        as the content's language on their pages."""
+        if self.native or not value:
+            return value if value is not None else ""
+        return Markup('<span lang="%s">%s</span>') % (self.content_lang, value)
+
+    def in_language(self, obj, name: str) -> str:
+        """A content text only where it is in the page's language ("" when it is not): for
+        attributes and SVG text, which cannot mark a language of their own."""
+        return getattr(obj, name) if self.native else getattr(obj, name + self.twin, None) or ""
+
+    def with_unit_plain(self, number: str, ind: model.IndicatorFacts) -> str:
+        unit = self.in_language(ind, "unit")
+        return self.words.with_unit(number, unit)
+
+    def plain(self, obj, name: str) -> str:
+        """The same as plain text (a <title>, an attribute): no marking is possible there."""
+        value = getattr(obj, name)
+        return value if self.native else getattr(obj, name + self.twin, None) or value or ""
+
+    def prose(self, obj, name: str, key: str) -> Markup:
+        """A Markdown text, rendered, in the page's language or marked as the content's."""
+        value = getattr(obj, name)
+        other = None if self.native else getattr(obj, name + self.twin, None)
+        if self.native or other or not value:
+            return markup.render(other or value, key)
+        return Markup('<div lang="%s">%s</div>') % (self.content_lang,
+                                                   markup.render(value, key))
+
+    def items(self, obj, name: str) -> list:
+        """A list of texts (evidence, projects, tags), in the page's language or marked."""
+        values = getattr(obj, name)
+        other = None if self.native else getattr(obj, name + self.twin, None)
+        if self.native or other:
+            return other or values
+        return [Markup('<span lang="%s">%s</span>') % (self.content_lang, v) for v in values]
+
+    def unit(self, ind: model.Indicator) -> Markup | str:
+        return self.text(ind, "unit")
+
+    def reported(self, value, unit: Any = "", missing: str | None = None) -> Markup:
+        """A recorded number with its unit (a text, or an indicator's), or `missing` (never 0)
+        when there is none."""
         if value is None:
             return Markup('<span class="blank">%s</span>') % (missing or self.not_reported)
-        return escape(self.words.with_unit(model.fmt(value), unit))
+        return self.with_unit(model.fmt(value), unit)
+
+    def with_unit(self, number: str, unit: Any) -> Markup:
+        """A number and its unit, in the page's language's order; `unit`: a text, or an
+        indicator (its unit in the page's language, or marked as the content's)."""
+        if isinstance(unit, model.IndicatorFacts):
+            word = self.unit(unit)
+            if isinstance(word, Markup):  # the content's own unit, marked: after the number
+                return Markup("%s %s") % (number, word)
+            unit = word
+        return escape(self.words.with_unit(number, unit))
 
     def target(self, ind: model.Indicator, missing: str | None = None) -> Markup:
         """The target as written (words, when it has them), or its number with the unit."""
-        return escape(ind.target_text) if ind.target_text else self.reported(
-            ind.target, ind.unit, missing)
+        return escape(self.text(ind, "target_text")) if ind.target_text else self.reported(
+            ind.target, ind, missing)
 
-    def agency_label(self, agency: model.Agency) -> str:
-        return agency.name or self.words("Agency code %(code)s", code=agency.code)
+    def agency_label(self, agency: model.Agency) -> Markup | str:
+        """An agency's name in the page's language (or marked), or its code."""
+        return self.text(agency, "name") if agency.name else self.words(
+            "Agency code %(code)s", code=agency.code)
+
+    def agency_plain(self, agency: model.Agency) -> str:
+        return self.plain(agency, "name") if agency.name else self.words(
+            "Agency code %(code)s", code=agency.code)
 
     def node_number(self, node: model.StrategyNode) -> str:
         return node.number.translate(self.digits)
 
-    def node_heading(self, node: model.StrategyNode) -> str:
-        """How pages number a node: 'ด้านที่ ๕', 'มิติที่ ๕.๒', or just '๕.๒.๑.๑'."""
+    def node_heading(self, node: model.StrategyNode) -> Markup | str:
+        """How pages number a node: 'ด้านที่ ๕', 'มิติที่ ๕.๒', or just '๕.๒.๑.๑'; the level's
+        word is the strategy file's (content), so other languages mark it."""
+        number = self.node_number(node)
+        if not node.label:
+            return number
+        if self.native:
+            return self.words("%(level)s %(number)s", level=node.label, number=number)
+        level = Markup('<span lang="%s">%s</span>') % (self.content_lang, node.label)
+        return Markup(escape(self.words("%(level)s %(number)s", level="\0", number=number))
+                      ).replace("\0", level)
+
+    def node_heading_plain(self, node: model.StrategyNode) -> str:
         number = self.node_number(node)
         return self.words("%(level)s %(number)s", level=node.label, number=number) \
             if node.label else number
@@ -180,6 +264,9 @@ class Labels:
 
     def year_label(self, key: str) -> str:
         return self.words.message(catalog_mod.year_label(key))
+
+    def year_short(self, key: str) -> str:
+        return self.words.message(catalog_mod.year_short(key))
 
     def quarter_months(self, ind: model.Indicator, quarter: int) -> str:
         """The months of a quarter of the indicator's fiscal year, e.g. 'ต.ค.-ธ.ค. 2563'."""
@@ -202,14 +289,20 @@ class Renderer:
 
     def __init__(self, site: model.Site, words: Words, folders: list | None = None):
         self.site, self.words = site, words
-        labels = Labels(words)
+        # The content's language is the site's first, at its top; another has its folder.
+        self.prefix = pages.language_prefix(site, words.lang)
+        labels = Labels(words, site.languages[0])
         env = environment(words, folders)
         # Functions of one thing are filters ({{ node | heading }}): Jinja calls a filter
         # directly, a global function through the context (2 µs a call).
-        env.filters.update(num=model.fmt, reported=labels.reported, with_unit=words.with_unit,
+        env.filters.update(num=model.fmt, reported=labels.reported, with_unit=labels.with_unit,
                            md=markup.render, date=words.date, message=words.message,
-                           target=labels.target,
+                           target=labels.target, t=labels.text, t_plain=labels.plain,
+                           t_md=labels.prose, t_list=labels.items, own=labels.own,
+                           t_attr=labels.in_language, with_unit_plain=labels.with_unit_plain,
+                           agency_plain=labels.agency_plain,
                            agency_label=labels.agency_label, heading=labels.node_heading,
+                           heading_plain=labels.node_heading_plain, year_short=labels.year_short,
                            year_label=labels.year_label, quarter_months=labels.quarter_months,
                            change=labels.change_line)
         env.globals.update(
@@ -217,7 +310,12 @@ class Renderer:
             STATUSES=labels.statuses, TYPES=labels.types, RESULT_LEVELS=labels.result_levels,
             STATUS_RULE=words(model.STATUS_RULE),
             quarter_chart=lambda ind: chart.quarter_chart(ind, labels.not_reported),
-            node_crumbs=labels.node_crumbs, labels=labels)
+            node_crumbs=labels.node_crumbs, labels=labels, LANGUAGES=site.languages,
+            lang_prefix=self.prefix,  # this language's folder: "" or "en/"
+            # Each language's name in itself, for the switch between them.
+            # Translators: the name of your language, in your language (ไทย).
+            LANGUAGE_NAMES={lang: standard(lang).pgettext("language name", "English")
+                            for lang in site.languages})
         # Every macro of _macros.html is a global: importing it costs each indicator ~50 µs.
         macros = env.get_template(MACROS).module
         env.globals.update({name: getattr(macros, name) for name in macros.__dict__
@@ -229,11 +327,18 @@ class Renderer:
         self.env, self.labels = env, labels
 
     def render(self, page: Page) -> str | bytes:
-        """The content of one output; `root` leads from the page back to the site root."""
+        """The content of one output. `root` leads from the page back to the root of its
+        language's pages, `top` to the site's top folder (static files, downloads), and
+        `alternates` to the same page in each language."""
         if page.make is not None:
             return page.make()
         template = self.env.get_template(page.template)
-        return template.render(page.context, page_path=page.path, root=pages.root_of(page.path))
+        local = page.path[len(self.prefix):]
+        top = pages.root_of(page.path)
+        alternates = [(lang, top + path, path) for lang in self.site.languages
+                      for path in [pages.language_prefix(self.site, lang) + local]]
+        return template.render(page.context, page_path=page.path, root=pages.root_of(local),
+                               top=top, alternates=alternates)
 
     def indicator_pages(self, ind: model.Indicator, changes: list = (), history=None
                         ) -> list[tuple[str, str]]:
@@ -244,9 +349,10 @@ class Renderer:
                    "changes": list(changes), "history": history,
                    "edit_url": pages.edit_url(self.site, ind.source)}
         for name, template in INDICATOR_PARTS.items():
-            context[name] = Markup(self.render(Page(ind.path, template, context)))
+            context[name] = Markup(self.render(Page(self.prefix + ind.path, template, context)))
         return [(page.path, self.render(page)) for page in (
-            Page(kind.path_of(ind), kind.template, context) for kind in INDICATOR_KINDS)]
+            Page(self.prefix + kind.path_of(ind), kind.template, context)
+            for kind in INDICATOR_KINDS)]
 
     def templates_using(self, changed: set[str]) -> set[str]:
         """The templates that include, import or extend any of `changed`, and `changed`."""

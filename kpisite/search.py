@@ -30,16 +30,21 @@ def exports(ind: Indicator) -> dict[str, bytes]:
     """This indicator's row of the index, and its definition for the texts script."""
     row = [getattr(ind, column) for column in COLUMNS]
     return {"search": _json(["" if value is None else value for value in row]),
-            "search_text": _json(ind.definition)}
+            "search_text": _json(" ".join(filter(None, (ind.definition, ind.definition_en))))}
 
 
-def index_script(cat: Catalog, labels: Labels) -> bytes:
+def index_script(cat: Catalog, labels: Labels, prefix: str = "") -> bytes:
+    """The index for the pages of one language (in its folder, `prefix`): its words, and the
+    name to show, in that language where the content has it; every language's texts match."""
     nodes = {n.number: f"{labels.node_number(n)} {n.name} {n.name_en}"
              for n in cat.site.strategy.walk()}
     texts_bytes = sum(len(ind.exports["search_text"]) + 2 for ind in cat.indicators)
     head = {"columns": COLUMNS, "words": labels.script_words,
-            "agencies": {a.code: labels.agency_label(a) for a in cat.agencies}, "nodes": nodes,
-            "statuses": labels.statuses, "types": labels.types, "texts": pages.urls.search_texts,
+            "agencies": {a.code: labels.agency_plain(a) for a in cat.agencies}, "nodes": nodes,
+            "statuses": labels.statuses, "types": labels.types,
+            "texts": pages.root_of(prefix) + pages.urls.search_texts,  # one for all languages
+            "name": "name" if labels.native else "name" + labels.twin,
+            "contentLang": labels.content_lang,
             "textsBytes": texts_bytes, "noYear": pages.NO_YEAR,
             "page": pages.urls.indicator("{year}", "{code}")}
     rows = b",\n".join([ind.exports["search"] for ind in cat.indicators])

@@ -80,11 +80,12 @@ def _leaves(tree: dict) -> list[str]:
 
 def indicator(rng: random.Random, i: int, agency: str, year: int, leaves: list[str]) -> dict:
     """One synthetic indicator's fields, every section filled (fields this module does not
-    know of, by their kind: a field added to the table gets content without a change here)."""
+    know of, by their kind: a field added to the table gets content without a change here;
+    English twins stay empty, as in most real files)."""
     known = _known(rng, i, agency, year, leaves)
     other = random.Random(f"{i}-{agency}-{year}")  # its own: the known fields stay as they were
     for f in fields.FIELDS:
-        if f.name not in known and f.name not in LEFT_EMPTY:
+        if f.name not in known and f.name not in LEFT_EMPTY and not f.translation_of:
             known[f.name] = _by_kind(other, f)
     return known
 
@@ -137,15 +138,27 @@ def _known(rng: random.Random, i: int, agency: str, year: int, leaves: list[str]
     }
 
 
-def write_corpus(content: Path, n: int, seed: int = 1) -> list[Path]:
-    """Write a synthetic content folder with `n` indicators; returns the indicator files."""
+def _dump(data: dict) -> str:
     import yaml
 
+    return f"# {NOTICE}\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def write_site_file(content: Path, languages: tuple[str, ...] = ("th",)) -> None:
+    """The synthetic site.yaml: Thai alone, or with the pages in other languages too."""
+    site = {"title": "ตัวชี้วัดสังเคราะห์"}
+    if languages != ("th",):
+        site["languages"] = list(languages)
+    (content / "site.yaml").write_text(_dump(site), encoding="utf-8")
+
+
+def write_corpus(content: Path, n: int, seed: int = 1) -> list[Path]:
+    """Write a synthetic content folder with `n` indicators; returns the indicator files."""
     rng = random.Random(seed)
     tree = strategy_tree()
     content.mkdir(parents=True, exist_ok=True)
-    dump = lambda data: f"# {NOTICE}\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)  # noqa
-    (content / "site.yaml").write_text(dump({"title": "ตัวชี้วัดสังเคราะห์"}), encoding="utf-8")
+    dump = _dump
+    write_site_file(content)
     (content / "agencies.yaml").write_text(dump({"agencies": agencies()}), encoding="utf-8")
     (content / "strategy.yaml").write_text(dump(tree), encoding="utf-8")
     leaves = _leaves(tree)

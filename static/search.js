@@ -42,14 +42,17 @@
   }
 
   var rows = data.rows.map(function (r, i) {
-    var year = r[at.year_key], code = r[at.code], name = r[at.name], agency = r[at.agency];
+    var year = r[at.year_key], code = r[at.code], agency = r[at.agency];
     var status = r[at.status], type = r[at.type];
+    // The name in the page's language, or the content's own (then marked with its language).
+    var name = r[at[data.name]] || r[at.name];
     var about = [data.agencies[agency] || agency, data.statuses[status], data.types[type],
-                 r[at.unit], yearLabel(year)];
+                 r[at.unit], r[at.unit_en], yearLabel(year), r[at.name], r[at.name_en]];
     r[at.strategy].forEach(function (n) {
       ancestors(n).forEach(function (a) { about.push(a, data.nodes[a] || ""); });
     });
     return {i: i, year: year, code: code, name: name, agency: agency, status: status, type: type,
+            marked: data.name !== "name" && !r[at[data.name]],
             main: normalize(code + " " + name), about: normalize(about.join(" ")), text: ""};
   });
 
@@ -96,6 +99,7 @@
     found.slice(0, shown).forEach(function (row) {
       var li = el("li");
       var a = el("a", "", row.code + " " + row.name);
+      if (row.marked) { a.lang = data.contentLang; }  // the content's language, not the page's
       a.href = data.page.replace("{year}", row.year).replace("{code}", row.code);
       li.appendChild(a);
       var meta = el("span", "meta");

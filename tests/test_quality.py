@@ -41,6 +41,7 @@ PAGE_KINDS = {
     "search": "search.html",
     "data": "data/index.html",
 }
+PAGE_KINDS.update({f"en-{kind}": f"en/{path}" for kind, path in list(PAGE_KINDS.items())})
 
 # What each page must show with JavaScript off.
 FACTS_WITHOUT_JS = {
