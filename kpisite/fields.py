@@ -184,7 +184,7 @@ def _page(ind, out):
 FIELDS: tuple[Field, ...] = in_english((
     Field("published", "bool", N_("Published"),
           N_("false = a draft: not shown on the site (true when left out)"),
-          history=N_("Published"), columns=None, omit_empty=True),
+          history=N_("Published"), columns=None),  # written out: the form shows it as is
     Field("fiscal_year", "year", N_("Fiscal year (B.E.)"),
           N_("A Buddhist-Era year of 4 digits, e.g. 2564 (1 Oct 2563 - 30 Sep 2564), or a "
              "span of years, e.g. 2562-2563"), listing=True, history=N_("Fiscal year"),

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlparse
 from . import fields, model, thai
 from .diagnostics import UsageError
 from .i18n import Message, _, bilingual, standard
-from .scaffold import file_path, indicator_text, scalar
+from .scaffold import LANGUAGE, file_path, indicator_text, scalar
 
 
 def words(msgid: str, **values: Any) -> str:
@@ -783,7 +783,7 @@ def run(source: Path, project, theme, overwrite: bool = False,
     for kind, text in texts.items():
         _write(project.content / gather.SITE_FILES[kind], text)
     for a in accepted:
-        _write(a.path, indicator_text(a.fields))
+        _write(a.path, indicator_text(a.fields, words=theme.words(LANGUAGE)))
         verdicts.written.append(a.path)
     verdicts.agencies, verdicts.nodes = agencies, nodes
     return verdicts
@@ -826,7 +826,7 @@ def _passes(a: Accepted, project, site: model.Site, theme, verdicts: Verdicts) -
     """Whether the file about to be written passes `check` on its own."""
     from . import load, validate
 
-    text = indicator_text(a.fields)
+    text = indicator_text(a.fields, words=theme.words(LANGUAGE))
     source, problems = load.parse_source(text.encode(), a.path, load.relative(a.path,
                                                                              project.root))
     if source:

@@ -12,16 +12,23 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from . import fields, pages, thai
 from .diagnostics import UsageError
 from .i18n import _, bilingual, standard
 from .load import plain_value
 from .quickyaml import UNSAFE, plain  # plain: text that reads back as itself unquoted
 
+LANGUAGE = "th"  # of the files' headings and notes, as editors read them
 SCHEMA_LINE = "# yaml-language-server: $schema={}schema/indicator.schema.json"
 EMPTY_QUARTERS = [{"quarter": n} for n in (1, 2, 3, 4)]
 _NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 _FLOW_INDICATORS = frozenset(",[]{}")
+_YAML_RESOLVER = yaml.resolver.Resolver()  # YAML 1.1's implicit types
+_STR = "tag:yaml.org,2002:str"
+_YAML12_NUMBER = re.compile(r"^[-+]?(0o[0-7]+|0x[0-9a-fA-F]+|[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?"
+                            r"|\.[0-9]+([eE][-+]?[0-9]+)?|\.inf|\.nan)$", re.IGNORECASE)
 
 
 def scalar(value: Any, in_list: bool = False) -> str:
@@ -35,6 +42,7 @@ def scalar(value: Any, in_list: bool = False) -> str:
         return str(value)
     text = str(value)
     if (plain(text) and not UNSAFE.search(text) and plain_value(text) is text
+            and not _not_text_elsewhere(text)
             and not (in_list and _FLOW_INDICATORS.intersection(text))):
         return text
     if ('"' in text or "\\" in text) and "'" not in text and "\n" not in text \
@@ -43,6 +51,14 @@ def scalar(value: Any, in_list: bool = False) -> str:
     # A JSON string is a YAML double-quoted scalar; YAML reads some characters that JSON leaves
     # as they are (U+2028, NEL) differently, or refuses them (C1 controls): escape those too.
     return UNSAFE.sub(lambda m: "\\u%04x" % ord(m[0]), json.dumps(text, ensure_ascii=False))
+
+
+def _not_text_elsewhere(text: str) -> bool:
+    """Whether other YAML readers would read this unquoted text as something else: "0700"
+    is a number to YAML 1.1 and 1.2 readers (the editor form's among them), yes/no a boolean
+    to YAML 1.1's. kpisite reads it as text either way; quoted, every reader does."""
+    return (_YAML_RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != _STR
+            or bool(_YAML12_NUMBER.match(text)))
 
 
 def flow_list(values: list) -> str:
@@ -58,20 +74,25 @@ def block(value: str | None, indent: int) -> str:
     return "|\n" + "\n".join(pad + line if line else "" for line in value.strip().split("\n"))
 
 
-def indicator_text(d: dict, comments: list[str] = (), depth: int = 3) -> str:
+def indicator_text(d: dict, comments: list[str] = (), depth: int = 3, words=None) -> str:
     """The text of an indicator file holding `d` (keys as in the field table), every field in
-    the table's order, each section headed by its label."""
-    words = standard("th")
+    the table's order, each section headed by its label (in `words`: the site's own Thai
+    words, where it has them)."""
+    words = words or standard(LANGUAGE)
     out = [SCHEMA_LINE.format("../" * depth)] + [f"# {c}" for c in comments]
     for f in fields.FIELDS:
         value = d.get(f.name)
-        if f.omit_empty and value in (None, "", fields.default(f)):
+        if _left_out(f, value):
             continue
         if f.section:
             heading = words(f.label) + (f": {words(f.comment)}" if f.comment else "")
             out += ["", f"# {heading}"]
         out += _lines(f, value, words)
     return "\n".join(out) + "\n"
+
+
+def _left_out(f: fields.Field, value: Any) -> bool:
+    return f.omit_empty and value in (None, "", fields.default(f))
 
 
 def _lines(f: fields.Field, value: Any, words, indent: str = "") -> list[str]:
@@ -87,11 +108,13 @@ def _lines(f: fields.Field, value: Any, words, indent: str = "") -> list[str]:
         return [f"{key} {flow_list(value)}" if value else key]
     if f.kind == "object":
         value = value or {}
-        return [key] + [line for p in f.parts for line in _lines(p, value.get(p.name), words,
-                                                                 indent + "  ")]
+        return [key] + [line for p in f.parts if not _left_out(p, value.get(p.name))
+                        for line in _lines(p, value.get(p.name), words, indent + "  ")]
     if f.kind == "rows":
         return [f"{key} []"] if not value else [key] + [
             line for row in value for line in _row_lines(f, row, words, indent)]
+    if f.kind == "bool" and value is None:
+        value = fields.default(f)  # written out, as the form shows it: published: true
     note = words(f.comment) if f.comment else ", ".join(
         f"{k} = {words(label)}" for k, label in f.choices.items() if k is not None)
     return [f"{key} {scalar(value)}".rstrip() + (f"  # {note}" if note else "")]
@@ -102,8 +125,8 @@ def _row_lines(f: fields.Field, row: dict, words, indent: str) -> list[str]:
     first, *rest = f.parts
     lines = [f"{indent}  # {c}" for c in row.get("comments", [])]
     lines.append(f"{indent}  - {first.name}: {scalar(row.get(first.name))}")
-    return lines + [line for p in rest for line in _lines(p, row.get(p.name), words,
-                                                          indent + "    ")]
+    return lines + [line for p in rest if not _left_out(p, row.get(p.name))
+                    for line in _lines(p, row.get(p.name), words, indent + "    ")]
 
 
 def file_path(content: Path, fiscal_year: Any, code: Any) -> Path:

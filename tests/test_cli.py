@@ -30,7 +30,8 @@ def test_github_annotations(project, capsys):
     assert cli.main(["check", "--format", "github", "--content", str(project.content)]) == 1
     err = capsys.readouterr().err
     line = [ln for ln in err.splitlines() if ln.startswith("::error")][0]
-    at = path.read_text(encoding="utf-8").splitlines().index("type: stratgic") + 1
+    at = next(n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+              if text.startswith("type: stratgic"))
     assert line.startswith(f"::error file=content/indicators/2564/5042-2007.yaml,line={at},"
                            "title=type::")
     assert "::warning file=content/indicators/2564/1100-0833.yaml,line=" in err

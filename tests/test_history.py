@@ -136,7 +136,7 @@ def test_drafts_leave_no_trace_in_history_or_feed(repo):
     draft = project.indicators / "2564/5042-7777.yaml"
     draft.write_text((project.indicators / "2564/5042-2008.yaml").read_text(encoding="utf-8")
                      .replace("code: 5042-2008", "code: 5042-7777")
-                     .replace("fiscal_year: 2564", "published: false\nfiscal_year: 2564"), encoding="utf-8")
+                     .replace("published: true", "published: false"), encoding="utf-8")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "ร่างตัวชี้วัดลับ", date="2026-06-01T09:00:00+07:00")
     edit(project, "indicators/2564/5042-7777.yaml", "target: 100", "target: 42")
@@ -147,7 +147,7 @@ def test_drafts_leave_no_trace_in_history_or_feed(repo):
         for secret in ("5042-7777", "ร่างตัวชี้วัดลับ", "ปรับเป้าหมายร่าง", "→ 42"):
             assert secret not in text, (page, secret)
     # published later: its history starts there, without the draft's values
-    edit(project, "indicators/2564/5042-7777.yaml", "published: false\n", "")
+    edit(project, "indicators/2564/5042-7777.yaml", "published: false", "published: true")
     git(root, "commit", "-q", "-am", "เผยแพร่", date="2026-06-03T09:00:00+07:00")
     publish.build(project, root / "site")
     changes = [text_of(li) for li in soup(root / "site/indicators/2564/5042-7777.html")

@@ -56,7 +56,7 @@ def test_hostile_markdown_never_reaches_html_as_markup(project, tmp_path):
 
 
 def test_draft_appears_nowhere(project, tmp_path):
-    edit(project, "indicators/2564/5042-2008.yaml", "fiscal_year: 2564", "published: false\nfiscal_year: 2564")
+    edit(project, "indicators/2564/5042-2008.yaml", "published: true", "published: false")
     out = tmp_path / "site"
     publish.build(project, out)
     assert not list(out.rglob("5042-2008*"))

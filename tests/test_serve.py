@@ -49,7 +49,7 @@ def test_incremental_updates_equal_a_full_build(project, tmp_path, fixed_date):
         lambda: edit(project, "indicators/2564/5035-893.yaml", "unit: ร้อยละ", "unit: แห่ง"),
         lambda: edit(project, REF, "definition: |\n", "definition: |\n  คำนิยามเพิ่มเติม\n"),
         # a draft disappears from every list
-        lambda: edit(project, "indicators/2564/5042-2008.yaml", "fiscal_year: 2564", "published: false\nfiscal_year: 2564"),
+        lambda: edit(project, "indicators/2564/5042-2008.yaml", "published: true", "published: false"),
         # a new indicator, and one moved to another agency and year
         lambda: (ind / "2564/copy.yaml").write_text((ind / "2564/5010-0957.yaml").read_text(
             encoding="utf-8").replace("code: 5010-0957", "code: 5010-9999"), encoding="utf-8"),
