@@ -1,5 +1,5 @@
-"""The wheel carries the default theme: this repository's templates/, static/ and schema/, and
-CONTRIBUTING.md (which `kpisite init` gives a new site), copied into kpisite/_theme/ (see
+"""The wheel carries the default theme: this repository's templates/, static/ and schema/, the
+editor form's pinned bundle (editor/, without node_modules), and CONTRIBUTING.md (which `kpisite init` gives a new site), copied into kpisite/_theme/ (see
 kpisite.THEME). Everything else is in pyproject.toml."""
 import shutil
 from pathlib import Path
@@ -7,7 +7,7 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-THEME = ("templates", "static", "schema", "CONTRIBUTING.md")
+THEME = ("templates", "static", "schema", "editor", "CONTRIBUTING.md")
 
 
 class BuildWithTheme(build_py):
@@ -18,7 +18,8 @@ class BuildWithTheme(build_py):
         for name in THEME:
             source = Path(name)
             if source.is_dir():
-                shutil.copytree(source, target / name, dirs_exist_ok=True)
+                shutil.copytree(source, target / name, dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns("node_modules"))
             else:
                 target.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, target / name)

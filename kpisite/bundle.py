@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 from .i18n import _
+from .pages import EDITOR_FOLDER  # the editor form saves through a git host: not offline
 from .write import STATE, OutputError
 
 FOLDER = "kpi-site"
@@ -22,14 +23,15 @@ def _timestamp() -> tuple:
 
 
 def write_zip(site: Path, target: Path) -> int:
-    """Zip `site` (kpisite's own state left out) into `target`; returns the number of files."""
+    """Zip `site` (kpisite's own state and the editor form left out) into `target`; returns the number of files."""
     if not target.parent.is_dir():
         raise OutputError(_("the folder of %(target)s does not exist", target=str(target)))
     if target.exists() and not zipfile.is_zipfile(target):
         raise OutputError(_("%(target)s exists and is not a zip file: it is not overwritten",
                             target=str(target)))
     files = sorted(p for p in site.rglob("*") if p.is_file()
-                   and STATE not in p.relative_to(site).parts)
+                   and STATE not in p.relative_to(site).parts
+                   and not p.relative_to(site).as_posix().startswith(EDITOR_FOLDER))
     when = _timestamp()
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:

@@ -1,4 +1,4 @@
-"""Command line: build | check | serve | bundle | diff | new | import.
+"""Command line: build | check | serve | bundle | diff | new | import | format | init.
 
 Exit status: 0 done, 1 the content has errors, 2 the command was used wrongly or the system
 refused (a folder, a disk, a port), 130 stopped by Ctrl+C.
@@ -20,7 +20,7 @@ from .i18n import N_, _, bilingual
 from .write import check_output_dir
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-COMMANDS = ("build", "check", "serve", "bundle", "diff", "new", "import", "init")
+COMMANDS = ("build", "check", "serve", "bundle", "diff", "new", "import", "format", "init")
 
 
 def _default_content() -> Path:
@@ -73,6 +73,9 @@ def parser() -> argparse.ArgumentParser:
                      help=say(N_("the address to listen on (this computer alone when left out)")))
     srv.add_argument("--port", type=_port, default=8000)
     srv.add_argument("--open", action="store_true", help=say(N_("open the site in a web browser")))
+    srv.add_argument("--edit", action="store_true", help=say(N_(
+        "also run the editor form's local backend (needs Node.js): open admin/ and save into "
+        "the files here")))
 
     bun = sub.add_parser("bundle", help=say(N_("build, then zip the site for offline reading")))
     content_options(bun)
@@ -92,6 +95,17 @@ def parser() -> argparse.ArgumentParser:
                      help=say(N_("the fiscal year (Buddhist Era), e.g. 2568")))
     new.add_argument("--code", required=True, help=say(N_('the indicator code, e.g. "5042-0001"')))
     new.add_argument("--name", default="", help=say(N_("the indicator's name")))
+
+    fmt = sub.add_parser("format", help=say(N_(
+        "put indicator files in kpisite's layout (after the editor form or another tool saved "
+        "them)")))
+    fmt.add_argument("files", nargs="*", type=Path, help=say(N_(
+        "the files (every indicator file when left out)")))
+    fmt.add_argument("--content", type=Path, default=None)
+    fmt.add_argument("--since", metavar="REVISION", help=say(N_(
+        "keep the digits that numbers had at this git revision, e.g. origin/main")))
+    fmt.add_argument("--check", action="store_true", help=say(N_(
+        "change nothing: list the files that are not in the layout, exit 1 if any")))
 
     ini = sub.add_parser("init", help=say(N_("make a new site: content with examples, editor "
                                              "settings, CI workflow, README")))
@@ -165,7 +179,7 @@ def _serve(project: gather.Project, args) -> int:
     check_output_dir(out, *publish.protected(project))
     out.mkdir(parents=True, exist_ok=True)
     try:
-        serve(Preview(project, out, args.strict), args.host, args.port, args.open)
+        serve(Preview(project, out, args.strict), args.host, args.port, args.open, args.edit)
     except KeyboardInterrupt:
         pass
     return EXIT_OK
@@ -285,5 +299,31 @@ def _new(project: gather.Project, args) -> int:
     return EXIT_OK
 
 
+def _format(project: gather.Project, args) -> int:
+    """Each file in the layout, or its problems said and the file left as it is."""
+    from . import load, tidy
+
+    words = Theme(site=project.root).words(scaffold.LANGUAGE)
+    paths = args.files or load.find_yaml_files(project.indicators, project.root)[0]
+    problems, unformatted = [], []
+    for path in paths:
+        rel = load.relative(path, project.root)
+        previous = tidy.previous_text(project.root, path, args.since) if args.since else None
+        raw = path.read_bytes()
+        text, found = tidy.formatted(raw, path, rel, previous, words)
+        problems += found
+        if text is not None and text.encode("utf-8") != raw:
+            unformatted.append(rel)
+            if not args.check:
+                tidy.write(path, text)
+    if problems:
+        print(report(problems), file=sys.stderr)
+    for rel in unformatted:
+        print(bilingual(_("not in the layout: %(file)s", file=rel) if args.check
+                        else _("formatted %(file)s", file=rel)))
+    return EXIT_CONTENT if problems or (args.check and unformatted) else EXIT_OK
+
+
 COMMAND_RUNNERS = {"build": _build_or_check, "check": _build_or_check, "bundle": _build_or_check,
-                   "serve": _serve, "diff": _diff, "new": _new, "import": _import}
+                   "serve": _serve, "diff": _diff, "new": _new, "import": _import,
+                   "format": _format}

@@ -81,10 +81,11 @@ MISSING = None  # compare(): a fact one version has and the other lacks (shown a
 EMPTY = ""  # a fact left empty in the file
 
 
-def facts(text: str | None) -> dict[str, Any]:
+def facts(text: str | None, texts: bool = False) -> dict[str, Any]:
     """The key facts (fields.HISTORY) of one version of an indicator file, by field path:
     "target", "quarters.3.result", "rubric.5". Values are language-neutral: numbers as
-    recorded (fmt), EMPTY, True/False, or a tuple for facts made of parts."""
+    recorded (fmt), EMPTY, True/False, or a tuple for facts made of parts. `texts`: every
+    other public field as well (`diff` names each changed text with its old and new value)."""
     if text is None:
         return {}
     try:
@@ -94,38 +95,41 @@ def facts(text: str | None) -> dict[str, Any]:
     if not isinstance(data, dict):
         return {}
     out: dict[str, Any] = {}
-    for f in fields.HISTORY:
+    for f in fields.FIELDS if texts else fields.HISTORY:
         value = data.get(f.name)
         if f.kind == "bool":
             out[f.name] = value is not False
         elif f.kind == "object":
-            if isinstance(value, dict):
+            if isinstance(value, dict) and f.history:
                 out[f.name] = tuple(_show(value.get(p.name)) for p in f.parts)
         elif f.kind == "rows":
-            out.update(_row_facts(f, value))
-        else:
+            out.update(_row_facts(f, value, texts))
+        elif f.history or (texts and f.public):
             out[f.name] = _show(value, as_text=f.kind in ("code", "year"))
     return out
 
 
-def _row_facts(f: fields.Field, rows: Any) -> dict[str, Any]:
-    """Facts of each row, named by the row's number (its first part: quarter, level)."""
+def _row_facts(f: fields.Field, rows: Any, texts: bool = False) -> dict[str, Any]:
+    """Facts of each row, named by the row's number (its first part: quarter, level): one
+    fact a part (quarters), or one for the row (a rubric level); `texts`: the others too."""
     out = {}
     first, rest = f.parts[0], f.parts[1:]
+    whole = [p for p in rest if not p.translation_of] if f.history else []
     for row in rows if isinstance(rows, list) else []:
         if not isinstance(row, dict) or not isinstance(row.get(first.name), int):
             continue
         n = row[first.name]
-        if any(p.history for p in rest):  # one fact per part (quarters)
-            for p in rest:
-                if p.history and p.kind == "pair":
-                    pair = row.get(p.name)
-                    if isinstance(pair, list) and len(pair) == 2:
-                        out[f"{f.name}.{n}.{p.name}"] = tuple(_show(v) for v in pair)
-                elif p.history:
-                    out[f"{f.name}.{n}.{p.name}"] = _show(row.get(p.name))
-        else:  # one fact for the whole row (a rubric level)
-            out[f"{f.name}.{n}"] = tuple(_show(row.get(p.name)) for p in rest)
+        if whole:
+            out[f"{f.name}.{n}"] = tuple(_show(row.get(p.name)) for p in whole)
+        for p in rest:
+            if p in whole or not (p.history or (texts and p.public)):
+                continue
+            value = row.get(p.name)
+            if p.kind == "pair":
+                if isinstance(value, list) and len(value) == 2:
+                    out[f"{f.name}.{n}.{p.name}"] = tuple(_show(v) for v in value)
+            else:
+                out[f"{f.name}.{n}.{p.name}"] = _show(value)
     return out
 
 
@@ -134,7 +138,9 @@ def _show(value: Any, as_text: bool = False) -> Any:
     if value in (None, ""):
         return EMPTY
     if isinstance(value, str) or as_text:
-        return str(value)
+        return str(value).strip()
+    if isinstance(value, list):  # evidence, projects, tags
+        return "; ".join(str(v) for v in value) or EMPTY
     return fmt(value) if not isinstance(value, bool) else value
 
 
@@ -152,11 +158,15 @@ def fact_label(key: str, words) -> str:
     if key == "file":
         return words(N_("File"))
     name, _, rest = key.partition(".")
-    f = fields.BY_NAME[name]
+    f = row = fields.BY_NAME[name]
     n, _, part = rest.partition(".")
     if part:
         f = next(p for p in f.parts if p.name == part)
-    return words(f.history, n=n) if n else words(f.history)
+    if f.history:
+        return words(f.history, n=n) if n else words(f.history)
+    label = words(N_("%(field)s, in English"), field=words(f.label)) if f.translation_of \
+        else words(f.label)  # a text (diff): its label, and which row it is in
+    return f"{label} ({words(row.parts[0].label)} {n})" if n else label
 
 
 def fact_value(key: str, value: Any, words) -> str:
@@ -282,7 +292,8 @@ def diff_markdown(project_root: Path, folder: Path, base: str, head: str = "HEAD
     entries = _raw(raw.split("\0"))
     texts = read_blobs(project_root, sorted({b for o, n, _ in entries for b in (o, n)
                                             if b != NULL_BLOB}))
-    versions = {path: (facts(texts.get(old)), facts(texts.get(new))) for old, new, path in entries}
+    versions = {path: (facts(texts.get(old), texts=True), facts(texts.get(new), texts=True))
+                for old, new, path in entries}
     identity = lambda f: (f.get("code"), f.get("fiscal_year"))  # noqa: E731
     gone = {identity(before): path for path, (before, after) in versions.items() if not after}
     added, changed = [], []
@@ -324,7 +335,8 @@ def _changes_table(title: str, rows: tuple, moved: bool, words) -> str:
                   f"{_cell(fact_value(k, a, words))} |" for k, b, a in rows]
     else:
         lines.append(words(N_("File moved; the key numbers did not change")) if moved
-                     else words(N_("Text edited (the key numbers did not change)")))
+                     else words(N_("No published fact changed (only the file's layout, its "
+                                   "comments or the unpublished remarks)")))
     return "\n".join(lines)
 
 

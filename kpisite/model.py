@@ -332,6 +332,7 @@ class Site:
     description_en: str = ""
     system_name_en: str = ""
     organization_en: str = ""
+    editor: dict = field(default_factory=dict)  # the editor form's git host (Decap's backend)
     agencies: dict[str, Agency] = field(default_factory=dict)
     strategy: Strategy = field(default_factory=lambda: Strategy("", []))
 
@@ -417,6 +418,7 @@ def site_from(config: dict, agencies: dict, strategy: dict) -> Site:
         repository=(config.get("repository") or "").rstrip("/"),
         repository_folder=(config.get("repository_folder") or "").strip("/"),
         branch=config.get("branch") or "main",
+        editor={k: v for k, v in (config.get("editor") or {}).items() if v not in (None, "")},
         agencies={code_text(a["code"]): Agency(code_text(a["code"]), a.get("name") or "",
                                                a.get("name_en") or "")
                   for a in agencies.get("agencies") or []},

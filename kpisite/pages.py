@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator
 
-from . import opendata, search
+from . import editor, opendata, search
 from .i18n import N_
 
 NO_YEAR = "no-year"  # the folder of indicators whose fiscal year is not known
@@ -174,6 +174,19 @@ KINDS: tuple[Kind, ...] = (
          key=lambda f: (f.rel,), groups=lambda _: frozenset(), shows=frozenset(),
          make=lambda data, f: f.path.read_bytes(), label=N_("the file %(item)s"), shared=True),
 )
+# The editor form: one for the site, in its first language; left out of the offline zip, since
+# it saves through the site's git host (or serve --edit's local backend).
+EDITOR_KINDS: tuple[Kind, ...] = (
+    Kind("ADMIN", lambda: "admin/index.html", "admin.html", groups=lambda _: frozenset(),
+         shared=True),
+    Kind("admin_config", lambda: "admin/config.yml", groups=lambda _: frozenset(), shared=True,
+         make=lambda data, _: editor.config_text(data.cat.site, data.labels.words)),
+    Kind("admin_script", lambda name: f"admin/{name}", each=lambda data: editor.SCRIPT_FILES,
+         groups=lambda _: frozenset(), shows=frozenset(), shared=True,
+         make=lambda data, name: (editor.BUNDLE / name).read_bytes()),
+)
+KINDS += EDITOR_KINDS
+EDITOR_FOLDER = "admin/"
 SITEMAP = Kind("sitemap", lambda: "sitemap.xml", make=_sitemap, shared=True)
 
 

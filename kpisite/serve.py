@@ -8,18 +8,26 @@ message); fixing the files brings the site back. Only the output folder is serve
 from __future__ import annotations
 
 import logging
+import mimetypes
 import os
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 from livereload import Server
+from livereload.server import LiveScriptInjector
 from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from livereload.watcher import Watcher
 from tornado.web import HTTPError
 
+from . import editor
 from .diagnostics import ContentError, UsageError, report
+from .load import find_yaml_files, relative
+from .pages import EDITOR_FOLDER
+from .scaffold import LANGUAGE
+from .tidy import formatted, write
 from .i18n import _, bilingual, standard
 from .incremental import Preview
 from .render import error_page
@@ -56,11 +64,38 @@ class Scanner:
         return changed
 
 
+class Tidier:
+    """Under `serve --edit`: each indicator file the editor form saves, put back in kpisite's
+    layout with the digits its numbers had (tidy.formatted), before the preview reads it."""
+
+    def __init__(self, project, words):
+        self.project, self.words = project, words
+        self.texts = {path.resolve(): path.read_text("utf-8", "replace")
+                      for path in find_yaml_files(project.indicators, project.root)[0]}
+
+    def tidy(self, changed: set[Path]) -> set[Path]:
+        """The files it rewrote."""
+        rewritten = set()
+        for path in sorted(changed):
+            path = path.resolve()
+            if path.suffix not in (".yaml", ".yml") or not path.is_file() or \
+                    not path.is_relative_to(self.project.indicators.resolve()):
+                continue
+            raw = path.read_bytes()
+            text, _problems = formatted(raw, path, relative(path, self.project.root),
+                                        self.texts.get(path), self.words)
+            if text is not None and text.encode("utf-8") != raw:  # else the build says why
+                write(path, text)
+                rewritten.add(path)
+            self.texts[path] = text if text is not None else raw.decode("utf-8", "replace")
+        return rewritten
+
+
 class Session:
     """The preview, the latest problems, and what the browser is shown meanwhile."""
 
-    def __init__(self, preview: Preview):
-        self.preview = preview
+    def __init__(self, preview: Preview, tidier: Tidier | None = None):
+        self.preview, self.tidier = preview, tidier
         self.error_html: str | None = None
 
     def rebuild(self, changed: set[Path] | None = None) -> None:
@@ -104,6 +139,8 @@ class PreviewWatcher(Watcher):
         changed = self.scanner.changes()
         if not changed:
             return None, None
+        if self.session.tidier and self.session.tidier.tidy(changed):
+            self.scanner.changes()  # its own rewrites are part of this change
         self.session.rebuild(changed)
         return str(sorted(changed)[0]), None
 
@@ -119,6 +156,11 @@ def handler_for(session: Session, allowed_hosts: set[str]):
                 raise HTTPError(403)
             if any("\0" in str(arg) for arg in (*self.path_args, *self.path_kwargs.values())):
                 raise HTTPError(400)  # %00 in the address: no file has such a name
+            if self.request.path.startswith("/" + EDITOR_FOLDER):
+                # The editor form reloads only when its editor says so: a reload after each
+                # save (the preview rebuilt) would throw away what they typed since.
+                self._transforms = [t for t in self._transforms
+                                    if not isinstance(t, LiveScriptInjector)]
 
         def validate_absolute_path(self, root, absolute_path):
             resolved = super().validate_absolute_path(root, absolute_path)
@@ -147,12 +189,32 @@ def _check_port(host: str, port: int) -> None:
                                          host=host, port=port, reason=exc.strerror))) from None
 
 
-def serve(preview: Preview, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False):
-    """Build, then serve `preview.out` until interrupted."""
+def serve(preview: Preview, host: str = "127.0.0.1", port: int = 8000,
+          open_browser: bool = False, edit: bool = False):
+    """Build, then serve `preview.out` until interrupted; `edit`: with the editor form's local
+    backend, which lives as long as the preview."""
     _check_port(host, port)  # before building: a port in use is said at once
-    session = Session(preview)
+    if not edit:
+        return _serve(Session(preview), host, port, open_browser)
+    project = preview.project
+    backend = editor.start_local_backend(editor.repository_top(project, preview.new_theme()))
+    try:
+        words = preview.new_theme().words(LANGUAGE)
+        _serve(Session(preview, Tidier(project, words)), host, port, open_browser,
+               f"http://{host}:{port}/admin/")
+    finally:
+        backend.terminate()
+        try:
+            backend.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            backend.kill()
+
+
+def _serve(session: Session, host: str, port: int, open_browser: bool, form: str = ""):
+    preview = session.preview
     scanner = Scanner([preview.project.content] + preview.new_theme().folders)
     session.rebuild()
+    mimetypes.add_type("text/yaml", ".yml")  # the editor form's config.yml
     LiveReloadHandler.DEFAULT_RELOAD_TIME = 0  # reload after every save, however quick
     logging.getLogger("livereload").setLevel(logging.WARNING)
     server = Server(watcher=PreviewWatcher(session, scanner))
@@ -161,5 +223,8 @@ def serve(preview: Preview, host: str = "127.0.0.1", port: int = 8000, open_brow
                                                     else set()))
     url = f"http://{host}:{port}/"
     print(bilingual(_("serving %(url)s  (Ctrl+C to stop)", url=url)), flush=True)
+    if form:
+        print(bilingual(_("the editor form: %(url)s (saves into the files here)", url=form)),
+              flush=True)
     server.serve(host=host, port=port, root=str(preview.out),
                  open_url_delay=0.5 if open_browser else None, restart_delay=0)

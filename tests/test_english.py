@@ -23,6 +23,7 @@ ATTRIBUTES = ("title", "aria-label", "data-label", "alt", "placeholder", "conten
 
 def pages_of(site: Path, language_folder: bool) -> list[Path]:
     return sorted(p for p in site.rglob("*.html") if ".kpisite" not in p.parts
+                  and p.relative_to(site).parts[0] != "admin"  # the editor form: in Thai
                   and (p.relative_to(site).parts[0] == "en") == language_folder)
 
 

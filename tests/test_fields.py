@@ -61,8 +61,9 @@ def with_a_new_field(tmp_path_factory) -> Path:
     """A copy of this repository with one field added: the entry in the table, its Thai
     words in the catalogue, a template line; then the schema regenerated."""
     root = tmp_path_factory.mktemp("new-field") / "kpisite-copy"
-    for folder in ("kpisite", "templates", "static", "schema", "content"):
-        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("kpisite", "templates", "static", "schema", "editor", "content"):
+        shutil.copytree(REPO / folder, root / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
     shutil.copy(REPO / "build.py", root)
     table = root / "kpisite/fields.py"
     text = table.read_text(encoding="utf-8")

@@ -75,6 +75,9 @@ def test_the_wheel_makes_a_new_site_and_builds_it(installed, tmp_path):
     assert "ตัวชี้วัดตัวอย่าง" in text_of(page.h1)
     assert (site / "site/static/site.css").is_file()
     assert (site / "site/static/fonts/OFL.txt").is_file()  # the fonts travel with their licence
+    assert (site / "site/admin/decap-cms.js").stat().st_size > 1_000_000  # the editor form
+    assert (site / "site/admin/LICENSE").is_file()
+    assert run(installed / "kpisite", "format", "--check", cwd=site, env=env).returncode == 0
 
     (site / "templates").mkdir()
     (site / "templates/_footer.html").write_text(FOOTER, encoding="utf-8")
