@@ -65,6 +65,19 @@ class Catalog:
             group[next(i for i, x in enumerate(group) if x is old)] = new
         self.by_source[new.source] = new
         self._subtrees.clear()
+        for family, _year, members in self.__dict__.get("_families", ()):
+            if family == old.family:  # listed alike: the same place in its family
+                members[:] = [new if m is old else m for m in members]
+
+    @property
+    def families(self) -> list[tuple[str, str, list[Indicator]]]:
+        """(family, year, its indicators that year, best result first): a comparison each."""
+        if not hasattr(self, "_families"):
+            from .related import families_of
+
+            self._families = [(family, year, members) for (family, year), members in
+                              sorted(families_of(self.indicators).items())]
+        return self._families
 
     @property
     def unlinked(self) -> list[Indicator]:
@@ -99,6 +112,32 @@ class Catalog:
         """How many indicators have each status, in the order of STATUSES."""
         counts = Counter(ind.status for ind in inds)
         return {status: counts.get(status, 0) for status in STATUSES}
+
+    @staticmethod
+    def share_met(inds: list[Indicator]) -> int | None:
+        """The percentage met of the indicators judged (met or not met), rounded; None when
+        none is judged yet."""
+        met = sum(1 for i in inds if i.status == "met")
+        judged = met + sum(1 for i in inds if i.status == "not-met")
+        return round(100 * met / judged) if judged else None
+
+    def scorecard(self, inds: list[Indicator]) -> list[tuple[str, list[Indicator], int | None,
+                                                             int | None]]:
+        """(year, its indicators, percentage met, change from the year before in percentage
+        points) for each fiscal year of `inds`, oldest first: the trend across years."""
+        rows, before = [], None
+        for year, group in reversed(list(self.by_year_of(inds).items())):
+            share = self.share_met(group)
+            rows.append((year, group, share, share - before if None not in (share, before)
+                         else None))
+            before = share if share is not None else before
+        return rows
+
+    @staticmethod
+    def by_status(inds: list[Indicator]) -> list[tuple[str, list[Indicator]]]:
+        """The indicators grouped by status, in the order of STATUSES."""
+        return [(status, group) for status in STATUSES
+                for group in [[i for i in inds if i.status == status]] if group]
 
     @staticmethod
     def by_year_of(inds: list[Indicator]) -> dict[str, list[Indicator]]:

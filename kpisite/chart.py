@@ -82,3 +82,55 @@ def quarter_chart(ind: Indicator, not_reported: str) -> Chart | None:
     line = lambda y: Markup(_LINE % (WIDTH, y, y))  # noqa: E731
     return Chart(bars, fmt(ind.target), line(target_y) if target_y is not None else Markup(""),
                  line(zero), Markup(f"0 0 {WIDTH} {HEIGHT}"))
+
+
+@dataclass(frozen=True)
+class Column:
+    """A bar of a chart that compares years or agencies: the value, and its own target."""
+
+    name: str  # under the axis: the year or the agency
+    reported: bool
+    label: str
+    box: Markup
+    value_at: Markup
+    axis_at: Markup
+    target: str  # '' when it has none
+    target_line: Markup  # a short line across its slot at the target
+
+
+@dataclass(frozen=True)
+class Comparison:
+    columns: list[Column]
+    baseline: Markup
+    size: Markup
+
+
+def comparison_chart(items: list[tuple[str, object, object]], not_reported: str
+                     ) -> Comparison | None:
+    """Bars of (name, value, target) side by side, each with its target: the years of a
+    series, or the agencies of a family in one year."""
+    values = [v for _, v, t in items for v in (v, t) if v is not None]
+    if not values:
+        return None
+    high, low = max(max(values), 0), min(min(values), 0)
+    span, plot = float(high - low) or 1.0, HEIGHT - TOP - BOTTOM
+    y_of = lambda v: TOP + plot * float(high - v) / span  # noqa: E731
+    slot, zero = (WIDTH - LEFT - RIGHT) / max(len(items), 1), y_of(0)
+    columns = []
+    for n, (name, value, target) in enumerate(items):
+        x, width = LEFT + slot * n + slot * 0.2, slot * 0.6
+        if value is None:
+            top, height, label = zero - MISSING, MISSING, not_reported
+        else:
+            top = y_of(max(value, 0))
+            height, label = max(y_of(min(value, 0)) - top, 1), fmt(value)
+        line = Markup('x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f"' % (
+            x - slot * 0.1, x + width + slot * 0.1, y_of(target), y_of(target))) \
+            if target is not None else Markup("")
+        columns.append(Column(name, value is not None, label,
+                              Markup(_BOX % (x, top, width, height)),
+                              Markup(_POINT % (x + width / 2, top - 6)),
+                              Markup(_POINT % (x + width / 2, HEIGHT - 20)),
+                              fmt(target), line))
+    return Comparison(columns, Markup(_LINE % (WIDTH, zero, zero)),
+                      Markup(f"0 0 {WIDTH} {HEIGHT}"))

@@ -211,6 +211,16 @@ FIELDS: tuple[Field, ...] = in_english((
           schema={"type": ["string", "integer", "null"]}, listing=True,
           columns=(Column("order", N_("The order as the agency writes it, e.g. (7)"),
                           lambda i, s: i.order or None),)),
+    Field("continues", "text", N_("Continues from"),
+          N_("The same indicator in the fiscal year before, as year/code, e.g. 2563/5042-0123: "
+             "its page then shows every year of the series"),
+          schema={"pattern": "^[0-9๐-๙]{4}(-[0-9๐-๙]{4})?/[0-9A-Za-z][0-9A-Za-z._-]{0,63}$"},
+          history=N_("Continues from"), omit_empty=True),
+    Field("family", "text", N_("Family"),
+          N_("A short name (English letters, digits, -) shared by the indicators that measure "
+             "the same thing at different agencies, e.g. elderly-allowance: their pages "
+             "compare them"), schema={"pattern": "^[a-z0-9][a-z0-9-]{0,63}$"},
+          history=N_("Family"), omit_empty=True),
     Field("name", "text", N_("Indicator name"), required=True,
           schema={"type": "string", "minLength": 1}, listing=True, search=True,
           history=N_("Name"),

@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
-from . import history as history_mod, model, newsite, pages, validate
+from . import history as history_mod, model, newsite, pages, related, validate
 from .catalog import Catalog
 from .diagnostics import Problem, promote
 from .i18n import _, bilingual
@@ -52,6 +52,7 @@ class FileResult:
     problems: list[Problem]
     pages: list[str] = field(default_factory=list)  # filled when it is published
     history_key: str = ""  # the newest commit that changed the file: its pages show history
+    related: object = None  # related.Related its pages showed: when it changes, they render again
 
 
 class Summary(NamedTuple):
@@ -63,12 +64,15 @@ class Summary(NamedTuple):
     year_key: str | None  # None: the file has errors
     code: str | None
     published: bool
+    continues: str = ""  # the series and the family it names (related.py)
+    family: str = ""
 
     @classmethod
     def of(cls, result: FileResult) -> Summary:
         ind = result.indicator
         return cls(result.rel, result.problems, ind and ind.year_key, ind and ind.code,
-                   bool(ind and ind.published))
+                   bool(ind and ind.published), (ind and ind.continues) or "",
+                   (ind and ind.family) or "")
 
 
 # Files a site publishes as they are (content/static/ -> the site's top folder): only types that
@@ -205,8 +209,10 @@ class Reader:
 
 def across(summaries: Iterable[Summary], root: Path) -> list[Problem]:
     """The rules across files."""
+    summaries = list(summaries)
     return validate.check_duplicates(((s.rel, s.year_key, s.code) for s in summaries
-                                      if s.code is not None), root)
+                                      if s.code is not None), root) + \
+        related.problems(summaries, root)
 
 
 def problems_of(site_problems: list[Problem], summaries: Iterable[Summary], root: Path,

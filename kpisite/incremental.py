@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from . import THEME, fields, i18n, model, pages
+from . import THEME, fields, i18n, model, pages, related
 from .diagnostics import ContentError, errors
 from .gather import (FileResult, Project, Reader, Summary, across, catalog_of, page_clashes,
                      problems_of)
@@ -30,6 +30,9 @@ ASPECTS = {
     "texts": lambda i: i.exports["search_text"],
     "csv": lambda i: i.exports["csv"],
     "json": lambda i: i.exports["json"],
+    # what reporting.html lists: the missing quarters, and the indicator's name and place
+    "reporting": lambda i: (i.reported_quarters, i.year_key, i.type, i.code, i.name, i.name_en,
+                            i.agency, i.sort_key),
 }
 INDICATOR_TEMPLATES = {kind.template for kind in pages.INDICATOR_KINDS} | set(
     pages.INDICATOR_PARTS.values())
@@ -46,7 +49,18 @@ def changed_aspects(old: model.Indicator | None, new: model.Indicator | None) ->
 def groups(ind: model.Indicator) -> set[str]:
     """The groups an indicator belongs to, as pages name them (Kind.groups)."""
     nodes = {f"node:{n}" for n in ind.strategy} or {"node:"}
-    return {f"year:{ind.year_key}", f"agency:{ind.agency or ''}", *nodes}
+    family = {f"family:{ind.family}"} if ind.family else set()
+    return {f"year:{ind.year_key}", f"agency:{ind.agency or ''}", *nodes, *family}
+
+
+def related_facts(result) -> tuple | None:
+    """What other indicators' pages show of this one (related.py): when it changes, their
+    pages render again."""
+    ind = result and result.indicator
+    if ind is None or not ind.published:
+        return None
+    return (ind.continues, ind.family, ind.year_key, ind.code, ind.target, ind.achieved_value,
+            ind.status, ind.agency, ind.direction)
 
 
 class Preview:
@@ -141,18 +155,34 @@ class Preview:
             self.project, catalog_of(built.site, built.results), built.files)
 
     def _render_edits(self, later: Deferred) -> None:
-        """The edited files' pages (into `later`); what the edits make stale; the catalog."""
+        """The edited files' pages (into `later`); what the edits make stale; the catalog;
+        the pages of other files that show an edited one (its series and family)."""
         built = self.built
         publisher = Publisher(Reader(self.project, built.site, built.theme, built.history),
                                built.renderers, built.site)
+        moved = [r.indicator for shown, new, _ in self.edits.values()
+                 if related_facts(shown) != related_facts(new)
+                 for r in (shown, new) if r and r.indicator and r.indicator.published]
         for rel, (shown, new, full) in self.edits.items():
             if new is not None and full is not None:
-                publisher.publish(new, full, later)
+                publisher.publish(new, full, later, built.relations.get(rel))
             for gone in set(shown.pages if shown else ()) - set(new.pages if new else ()):
                 later.changes.setdefault(gone, None)
             before, after = shown and shown.indicator, new and new.indicator
             for aspect, touched in changed_aspects(before, after).items():
                 self.stale[aspect] |= touched
+        self._update_catalog()
+        others = self._new_relations(moved) if moved else set()
+        for rel in sorted(others):  # files whose related indicators changed (edited ones too)
+            result, full = publisher.reader.read(self.project.root / rel)
+            if full is not None:
+                publisher.publish(result, full, later, built.relations.get(rel))
+                built.results[rel].pages, built.results[rel].related = result.pages, \
+                    result.related
+        self.edits = {}
+
+    def _update_catalog(self) -> None:
+        built = self.built
         if self.stale["listing"]:  # order, groups or codes may have changed: start afresh
             self.catalog = catalog_of(built.site, built.results)
         else:
@@ -160,7 +190,13 @@ class Preview:
                 if shown and new and shown.indicator and new.indicator and \
                         shown.indicator.published:
                     self.catalog.replace(shown.indicator, new.indicator)
-        self.edits = {}
+
+    def _new_relations(self, edited: list) -> set[str]:
+        """The relations after an edit, made again around the edited indicators; the files
+        whose relations changed."""
+        built = self.built
+        return related.updated(built.relations, self.catalog.indicators, edited) & \
+            built.results.keys()
 
     def _owned(self) -> set[str]:
         return {page for r in self.built.results.values() for page in r.pages}

@@ -122,6 +122,13 @@ class IndicatorFacts:
         met = value <= self.target if self.direction == "lower" else value >= self.target
         return "met" if met else "not-met"
 
+    @cached_property
+    def reported_quarters(self) -> frozenset[int]:
+        """The quarters whose result or report text is recorded (a score alone is not a
+        report): kept in light copies, which drop the reports themselves."""
+        return frozenset(q.number for q in self.quarters
+                         if q.result is not None or (q.report or "").strip())
+
     def not_captured(self, field: str) -> bool:
         """Whether the old page had this field's section but the import did not bring it (a
         page then says so, not that the section is empty): "summary", "quarters.report"."""
@@ -173,7 +180,8 @@ class IndicatorFacts:
         for key, heavy in _HEAVY_PARTS:
             dropped[key] = [replace(row, **heavy) for row in getattr(self, key)]
         light = replace(self, **dropped)
-        light.__dict__.update(status=self.status, sort_key=self.sort_key)  # computed once
+        light.__dict__.update(status=self.status, sort_key=self.sort_key,  # computed once
+                              reported_quarters=self.reported_quarters)
         return light
 
 
@@ -333,6 +341,7 @@ class Site:
     system_name_en: str = ""
     organization_en: str = ""
     editor: dict = field(default_factory=dict)  # the editor form's git host (Decap's backend)
+    report_days: int = 30  # days after a quarter's end that agencies have to report it
     agencies: dict[str, Agency] = field(default_factory=dict)
     strategy: Strategy = field(default_factory=lambda: Strategy("", []))
 
@@ -418,6 +427,8 @@ def site_from(config: dict, agencies: dict, strategy: dict) -> Site:
         repository=(config.get("repository") or "").rstrip("/"),
         repository_folder=(config.get("repository_folder") or "").strip("/"),
         branch=config.get("branch") or "main",
+        report_days=config.get("report_days") if config.get("report_days") is not None
+        else Site.report_days,
         editor={k: v for k, v in (config.get("editor") or {}).items() if v not in (None, "")},
         agencies={code_text(a["code"]): Agency(code_text(a["code"]), a.get("name") or "",
                                                a.get("name_en") or "")

@@ -107,7 +107,7 @@ def _numbers(version: str) -> tuple:
 
 
 def _fiscal_year() -> int:
-    from .publish import build_date
+    from .thai import build_date
     from .thai import fiscal_year
 
     return fiscal_year(build_date())

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator
 
-from . import editor, opendata, search
+from . import editor, opendata, reporting, search
 from .i18n import N_
 
 NO_YEAR = "no-year"  # the folder of indicators whose fiscal year is not known
@@ -81,13 +81,46 @@ class Kind:
 
 
 def _home(data: SiteData, _) -> dict:
-    """The home page lists commits, each with what it changed."""
-    recent = _recent(data)
-    commits: dict[str, list] = {}
-    for change, ind in recent:
-        commits.setdefault(change.commit, []).append((change, ind))
-    return {"build_date": data.built, "history": data.history,
-            "commits": list(commits.values())[:8]}
+    """The home page lists the latest days' changes, each with what it changed."""
+    return {"build_date": data.built, "history": data.history, "days": _days(data)[:8]}
+
+
+def _days(data: SiteData) -> list[tuple[dt.date, list]]:
+    """The latest changes by day (in Bangkok), newest first: (day, [(change, indicator)]),
+    each indicator once a day with all that day's changes to it."""
+    days: dict[dt.date, dict] = {}
+    for change, ind in _recent(data):  # newest first: an earlier change goes before
+        day = days.setdefault(change.date, {})
+        later = day.get(change.path)
+        if later is not None:
+            change = replace(later[0], facts=change.facts + later[0].facts,
+                             added=change.added or later[0].added)
+        day[change.path] = (change, ind if later is None else later[1])
+    return [(day, list(changes.values())) for day, changes in days.items()]
+
+
+def _json_feed(data: SiteData, _) -> str:
+    """The latest changes as JSON Feed 1.1, in this language's words."""
+    import json
+
+    site, labels = data.cat.site, data.labels
+    base = f"{site.base_url}/{data.prefix}" if site.base_url else ""
+    words = labels.words
+    items = [{"id": f"urn:kpisite:{change.commit}:{change.path}",
+              "title": f"{ind.code} {labels.plain(ind, 'name')}" if ind else change.path,
+              "content_text": (words("Indicator added") if change.added else
+                               words("Indicator removed") if change.removed else
+                               "; ".join(labels.change_line(f) for f in change.facts)
+                               or words("Text edited")),
+              "date_published": change.when.isoformat(),
+              **({"url": base + ind.path} if ind and base else {})}
+             for change, ind in _recent(data)]
+    feed = {"version": "https://jsonfeed.org/version/1.1",
+            "title": words("%(site)s: latest changes", site=labels.plain(site, "title")),
+            "language": words.lang, "items": items,
+            **({"home_page_url": base + "changes.html",
+                "feed_url": base + "feed.json"} if base else {})}
+    return json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
 
 
 def _recent(data: SiteData) -> list:
@@ -137,6 +170,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("HOME", lambda: "index.html", "home.html", context=_home, sitemap=True),
     Kind("FEED", lambda: "feed.xml", "feed.xml",
          context=lambda data, _: {"history": data.history, "recent": _recent(data)}),
+    Kind("JSON_FEED", lambda: "feed.json", make=_json_feed),
+    Kind("CHANGES", lambda: "changes.html", "changes.html", sitemap=True,
+         context=lambda data, _: {"history": data.history, "days": _days(data)}),
     Kind("STRATEGY", lambda: "strategy/index.html", "strategy_index.html", sitemap=True),
     Kind("STRATEGY_NONE", lambda: "strategy/none.html", "strategy_none.html",
          groups=lambda _: frozenset({"node:"})),
@@ -158,6 +194,10 @@ KINDS: tuple[Kind, ...] = (
     Kind("YEARS", lambda: "years/index.html", "year_index.html", sitemap=True),
     Kind("year", lambda key: f"years/{key}.html", "year.html", each=lambda data: data.cat.years,
          item="year", groups=lambda year: frozenset({f"year:{year}"}), sitemap=True),
+    Kind("comparison", lambda family, year: f"compare/{family}/{year}.html", "comparison.html",
+         each=lambda data: data.cat.families, key=lambda group: group[:2], item="group",
+         groups=lambda group: frozenset({f"family:{group[0]}"}), sitemap=True,
+         label=N_("the comparison %(item)s")),
     Kind("SEARCH", lambda: "search.html", "search.html", groups=lambda _: frozenset(),
          sitemap=True),
     Kind("search_index", lambda: "search-index.js", shows=frozenset({"search", "texts"}),
@@ -165,6 +205,10 @@ KINDS: tuple[Kind, ...] = (
     Kind("search_texts", lambda: "search-texts.js", shows=frozenset({"texts"}), shared=True,
          make=lambda data, _: search.texts_script(data.cat)),
     Kind("DATA", lambda: "data/index.html", "data.html", sitemap=True),
+    Kind("REPORTING", lambda: "reporting.html", "reporting.html", sitemap=True,
+         shows=frozenset({"reporting"}),
+         context=lambda data, _: {"build_date": data.built, "gaps": lambda: reporting.by_agency(
+             data.cat, data.built, data.cat.site.report_days)}),  # made only when rendered
     Kind("PRINT_CSS", lambda: "print.css", "print.css", groups=lambda _: frozenset()),
     Kind("all_csv", lambda: "data/indicators.csv", shows=frozenset({"csv"}),
          make=lambda data, _: opendata.csv_file(data.cat.indicators), shared=True),

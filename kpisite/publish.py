@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
-from . import THEME, history as history_mod, model, opendata, pages, search
+from . import THEME, history as history_mod, model, opendata, pages, related, search, thai
 from .catalog import Catalog
 from .diagnostics import ContentError, Problem, errors
 from .gather import (SITE_FILES, FileResult, FileTookTooLong, Project, Reader, Summary,
@@ -52,12 +52,13 @@ class Built:
     site_problems: list[Problem]  # of the site files and the folders, not of one indicator
     catalog: Catalog  # of the light copies: the exports join them as the workers make them
     files: list  # gather.ContentFile: published as they are
+    relations: dict = field(default_factory=dict)  # source -> related.Related
     site_paths: set[str] = field(default_factory=set)  # the outputs of pages.site_pages()
 
     def site_pages(self, catalog: Catalog) -> Iterator[tuple[Renderer, pages.Page]]:
         """Every page that lists indicators, in each language, with its language's renderer
         (the downloads, one for all languages, come with the first)."""
-        built = build_date()
+        built = thai.build_date()
         for renderer in self.renderers:
             data = pages.SiteData(catalog, built, self.history, renderer.labels, self.files,
                                   renderer.prefix)
@@ -69,17 +70,6 @@ def renderers(site: model.Site, theme: Theme) -> list[Renderer]:
     """A renderer for each of the site's languages."""
     return [Renderer(site, theme.words(lang), theme.template_folders)
             for lang in site.languages]
-
-
-def build_date():
-    """Today in Bangkok, or the date of SOURCE_DATE_EPOCH (for reproducible builds)."""
-    import datetime as dt
-
-    from .thai import BANGKOK
-
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    now = dt.datetime.fromtimestamp(int(epoch), BANGKOK) if epoch else dt.datetime.now(BANGKOK)
-    return now.date()
 
 
 def protected(project: Project) -> tuple[list[Path], list[Path]]:
@@ -132,11 +122,12 @@ def _build_locked(project, out, strict, jobs, theme, site, site_problems, by_lan
         if errors(problems):
             raise ContentError(problems)
         built = Built(project, out, theme, site, by_language, history, results, problems,
-                      site_problems + found, catalog, published)
+                      site_problems + found, catalog, published,
+                      related.relations(catalog.indicators))
         stage = Staging(out)  # the first write: every check has passed
         cache = CacheWriter(out, key, facts)
         try:
-            _publish(built, team, stage, reused, cache)
+            _publish(built, team, stage, reused, cache, publisher)
             stage.commit(cache.close(), CACHE)  # the cache comes with the site it describes
         except BaseException:
             team.close()  # no worker writes into the staging folder while it goes
@@ -146,18 +137,22 @@ def _build_locked(project, out, strict, jobs, theme, site, site_problems, by_lan
     return built
 
 
-def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: CacheWriter) -> None:
+def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: CacheWriter,
+             publisher: Publisher) -> None:
     """Every page into `stage`, and each file's result into the next build's cache.
 
     While the workers render the indicators' pages, this process renders the pages that
     list them: those need only the light copies it has already (the data files, which need
     the exports the workers make, come last). So no core waits for the other at the end.
     """
+    team.publish((str(stage.dir), built.relations))
     for rel, (result, blob) in reused.items():
+        if result.related != built.relations.get(rel):  # another year or agency changed
+            _render_again(built, publisher, stage, rel, cache)
+            continue
         for page in result.pages:
             os.link(built.out / page, stage.path(page))
         cache.add(rel, blob)
-    team.publish(str(stage.dir))
     data_files = []
     for renderer, page in built.site_pages(built.catalog):
         if page.shows <= pages.LISTING:  # what the light copies hold
@@ -171,6 +166,16 @@ def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: Cach
     for folder in built.theme.static_folders:  # a site's own files over the default ones
         if folder.is_dir():
             stage.copy_tree(folder, "static")
+
+
+def _render_again(built: Built, publisher: Publisher, stage: Staging, rel: str,
+                  cache: CacheWriter) -> None:
+    """The pages of an unchanged file whose related indicators changed, rendered here."""
+    result, ind = publisher.reader.read(built.project.root / rel)
+    publisher.publish(result, ind, Writer(str(stage.dir)), built.relations.get(rel))
+    kept = built.results[rel]  # the catalog's copy: the same facts, and its exports
+    kept.pages, kept.related = result.pages, result.related
+    cache.add(rel, pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
 
 
 def _write_site_page(built: Built, stage: Staging, renderer: Renderer, page: pages.Page) -> None:
@@ -202,28 +207,32 @@ class Publisher:
         result, ind = self.reader.read(path)
         return result, ((replace(result, indicator=None), ind) if ind is not None else None)
 
-    def render(self, stage_dir: str, kept: list) -> Iterator[tuple]:
-        """Phase 2: each kept file's pages, written into the staging folder; what the parent's
-        copy of its result lacks (the pages, the exports), and the whole of it pickled as
-        the next build's cache entry."""
+    def render(self, payload: tuple[str, dict], kept: list) -> Iterator[tuple]:
+        """Phase 2: each kept file's pages, written into the staging folder (the payload: its
+        path, and what each page shows of related indicators); what the parent's copy of its
+        result lacks (the pages, the exports), and the whole of it pickled as the next
+        build's cache entry."""
+        stage_dir, relations = payload
         out = Writer(stage_dir)
         while kept:
             result, ind = kept.pop()  # and the whole indicator can go
             result.indicator = ind.without_texts()
-            self.publish(result, ind, out)
+            self.publish(result, ind, out, relations.get(result.rel))
             yield (result.rel, result.pages, result.indicator.exports,
                    pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
 
-    def publish(self, result: FileResult, ind: model.Indicator, out) -> None:
+    def publish(self, result: FileResult, ind: model.Indicator, out, related=None) -> None:
         """Write the pages of an indicator; its result gets their paths and its exports."""
         history = self.reader.history
         written = []
+        result.related = related
         if ind.published:
             try:
                 with time_budget():
                     changes = history.of(result.rel)
                     made = [page for renderer in self.renderers
-                            for page in renderer.indicator_pages(ind, changes, history)]
+                            for page in renderer.indicator_pages(ind, changes, history,
+                                                                 related)]
             except FileTookTooLong:
                 raise ContentError([too_long(result.rel)]) from None
             for path, html in made:
@@ -238,6 +247,7 @@ class Publisher:
 def cache_key(project: Project, theme: Theme) -> str:
     """A hash of everything besides an indicator's own file that its pages depend on."""
     h = hashlib.blake2b(theme.key.encode(), digest_size=16)
+    h.update(thai.build_date().isoformat().encode())  # pages say what is overdue today
     for name in SITE_FILES.values():
         path = project.content / name
         h.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))

@@ -18,7 +18,7 @@ from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, escape
 
 from . import THEME, catalog as catalog_mod, chart, history as history_mod, markup, model
-from . import opendata, pages, thai
+from . import opendata, pages, related as related_mod, reporting, thai
 from .i18n import N_, Words, standard
 from .pages import INDICATOR_KINDS, INDICATOR_PARTS, Page
 
@@ -133,6 +133,7 @@ SCRIPT_WORDS = {
     "found": N_("%(count)s indicators found"), "firstShown": N_(" (the first %(shown)s shown)"),
     "notFound": N_("No indicator found: try shorter words, or remove a filter"),
     "orTexts": N_(" or search the definitions too"),
+    "target": N_("Target"), "achieved": N_("Achieved"), "notReported": N_("Not reported"),
 }
 
 
@@ -279,8 +280,15 @@ class Labels:
             start.month, short=True), last=self.words.month(end.month, short=True),
             year=self.words.year(end))
 
+    def percent(self, share: int | None) -> str:
+        """'ร้อยละ 75' / '75%'; a dash where nothing is judged yet."""
+        return "-" if share is None else self.words("%(share)s percent", share=share)
+
     def change_line(self, fact: tuple) -> str:
         return history_mod.change_line(fact, self.words)
+
+
+NO_RELATED = related_mod.Related()
 
 
 class Renderer:
@@ -304,27 +312,61 @@ class Renderer:
                            agency_label=labels.agency_label, heading=labels.node_heading,
                            heading_plain=labels.node_heading_plain, year_short=labels.year_short,
                            year_label=labels.year_label, quarter_months=labels.quarter_months,
-                           change=labels.change_line)
+                           change=labels.change_line, percent=labels.percent)
         env.globals.update(
             site=site, urls=pages.urls, opendata=opendata, year_span=thai.year_span,
             STATUSES=labels.statuses, TYPES=labels.types, RESULT_LEVELS=labels.result_levels,
             STATUS_RULE=words(model.STATUS_RULE),
             quarter_chart=lambda ind: chart.quarter_chart(ind, labels.not_reported),
+            series_chart=lambda points: chart.comparison_chart(
+                [(labels.year_short(p.year_key), p.achieved, p.target) for p in points],
+                labels.not_reported),
+            family_chart=lambda members: chart.comparison_chart(
+                [(m.agency or "-", m.achieved_value, m.target) for m in members],
+                labels.not_reported),
             node_crumbs=labels.node_crumbs, labels=labels, LANGUAGES=site.languages,
+            # The ended quarters not reported in time, as of the build date.
+            missing_quarters=lambda ind, today=thai.build_date(): reporting.missing(
+                ind, today, site.report_days),
             lang_prefix=self.prefix,  # this language's folder: "" or "en/"
             # Each language's name in itself, for the switch between them.
             # Translators: the name of your language, in your language (ไทย).
             LANGUAGE_NAMES={lang: standard(lang).pgettext("language name", "English")
                             for lang in site.languages})
         # Every macro of _macros.html is a global: importing it costs each indicator ~50 µs.
+        row_macro: dict = {}  # (the macros see the globals as they were when they are made)
+        env.globals["indicator_row"] = self._row_of(row_macro)
         macros = env.get_template(MACROS).module
         env.globals.update({name: getattr(macros, name) for name in macros.__dict__
                             if isinstance(getattr(macros, name), jinja2.runtime.Macro)})
+        row_macro["table_row"] = macros.table_row
+        charts: dict[int, tuple] = {}  # a series' chart, by its points (shared by its pages)
+
+        def series_svg(points):
+            kept = charts.get(id(points))
+            if kept is None or kept[0] is not points:
+                kept = charts[id(points)] = (points, macros.series_chart_of(points))
+            return kept[1]
+        env.globals["series_svg"] = series_svg
         # All compiled now, in the parent: forked workers inherit them, and the preview
         # server's first edit no longer compiles the indicator's templates (33 ms of its 100).
         for name in env.list_templates():
             env.get_template(name)
         self.env, self.labels = env, labels
+
+    def _row_of(self, macro: dict):
+        """indicator_table's row, rendered once for each light copy and way of showing it: an
+        indicator is on its year's page, its agency's and every strategy heading above it.
+        (The copy is kept with its row, so its id stands for it while the row is kept.)"""
+        rows: dict[tuple, tuple] = {}
+
+        def indicator_row(ind, root, show_year, show_agency):
+            key = (id(ind), root, show_year, show_agency)
+            kept = rows.get(key)
+            if kept is None or kept[0] is not ind:
+                kept = rows[key] = (ind, macro["table_row"](ind, root, show_year, show_agency))
+            return kept[1]
+        return indicator_row
 
     def render(self, page: Page) -> str | bytes:
         """The content of one output. `root` leads from the page back to the root of its
@@ -340,10 +382,12 @@ class Renderer:
         return template.render(page.context, page_path=page.path, root=pages.root_of(local),
                                top=top, alternates=alternates)
 
-    def indicator_pages(self, ind: model.Indicator, changes: list = (), history=None
-                        ) -> list[tuple[str, str]]:
-        """The indicator's page and its printable view; their shared parts render once."""
+    def indicator_pages(self, ind: model.Indicator, changes: list = (), history=None,
+                        related=None) -> list[tuple[str, str]]:
+        """The indicator's page and its printable view; their shared parts render once.
+        `related`: its series and family (related.Related), from the other files."""
         context = {"ind": ind, "agency": self.site.agency(ind.agency),
+                   "related": related or NO_RELATED,
                    "strategy_paths": [self.site.strategy.by_number[n].ancestry
                                       for n in ind.strategy if n in self.site.strategy.by_number],
                    "changes": list(changes), "history": history,

@@ -23,12 +23,22 @@ def _json(value) -> bytes:
 
 # What a row of the index holds: what readers search by and what results show. (The head of
 # the index names them, and static/search.js finds them by name.)
-COLUMNS = ("year_key", *(f.key for f in fields.FIELDS if f.search), "status")
+# Results show the target and the value achieved as recorded (the unit is in the row).
+def _fmt(value) -> str:
+    from .model import fmt  # (model imports this module's neighbours)
+
+    return fmt(value)
+
+
+SHOWN = {"target_shown": lambda i: i.target_text or _fmt(i.target),
+         "achieved_shown": lambda i: _fmt(i.achieved_value)}
+COLUMNS = ("year_key", *(f.key for f in fields.FIELDS if f.search), "status", *SHOWN)
 
 
 def exports(ind: Indicator) -> dict[str, bytes]:
     """This indicator's row of the index, and its definition for the texts script."""
-    row = [getattr(ind, column) for column in COLUMNS]
+    row = [SHOWN[column](ind) if column in SHOWN else getattr(ind, column)
+           for column in COLUMNS]
     return {"search": _json(["" if value is None else value for value in row]),
             "search_text": _json(" ".join(filter(None, (ind.definition, ind.definition_en))))}
 

@@ -65,3 +65,13 @@ def quarter_bounds(fy: int, quarter: int) -> tuple[dt.date, dt.date]:
     year, month = start.year + (first_month - 1) // 12, (first_month - 1) % 12 + 1
     next_year, next_month = (year + 1, 1) if month + 3 > 12 else (year, month + 3)
     return dt.date(year, month, 1), dt.date(next_year, next_month, 1) - dt.timedelta(days=1)
+
+
+def build_date():
+    """Today in Bangkok, or the date of SOURCE_DATE_EPOCH (for reproducible builds): what
+    pages that depend on the day (overdue reports, "built on") take as today."""
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    now = dt.datetime.fromtimestamp(int(epoch), BANGKOK) if epoch else dt.datetime.now(BANGKOK)
+    return now.date()

@@ -51,7 +51,9 @@
     r[at.strategy].forEach(function (n) {
       ancestors(n).forEach(function (a) { about.push(a, data.nodes[a] || ""); });
     });
+    var unit = (data.name !== "name" && r[at.unit_en]) || r[at.unit];
     return {i: i, year: year, code: code, name: name, agency: agency, status: status, type: type,
+            unit: unit, target: r[at.target_shown], achieved: r[at.achieved_shown],
             marked: data.name !== "name" && !r[at[data.name]],
             main: normalize(code + " " + name), about: normalize(about.join(" ")), text: ""};
   });
@@ -106,6 +108,10 @@
       meta.appendChild(document.createTextNode((data.agencies[row.agency] || W.noAgency) + " · " +
         (row.year === data.noYear ? W.noYearShort : say(W.yearOf, {year: row.year})) + " · "));
       meta.appendChild(el("span", "status status-" + row.status, data.statuses[row.status]));
+      var unit = row.unit ? " " + row.unit : "";
+      meta.appendChild(document.createTextNode(" · " + W.target + " " + (row.target ?
+        row.target + unit : "-") + " · " + W.achieved + " " + (row.achieved ?
+        row.achieved + unit : W.notReported)));
       li.appendChild(meta);
       list.appendChild(li);
     });

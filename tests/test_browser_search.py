@@ -18,6 +18,9 @@ def test_thai_query_finds_the_indicator(page, built_site):
     found = search(page, built_site, "เครือข่ายประชาสังคม")
     assert found == ["5042-2007 ระดับความสำเร็จของการสร้างเครือข่ายประชาสังคมเขตเพื่อร่วมผลักดันการพัฒนาพื้นที่"]
     assert page.locator("#result-count").inner_text() == "พบ 1 ตัวชี้วัด"
+    meta = page.locator("#results .meta").first.inner_text()  # target, achieved and status
+    assert "ค่าเป้าหมาย 5 ระดับ" in meta and "ผลงานที่ทำได้ 5 ระดับ" in meta
+    assert "บรรลุเป้าหมาย" in meta
     page.locator("#results a").first.click()
     assert page.url.endswith("/indicators/2564/5042-2007.html")
     assert not page.errors

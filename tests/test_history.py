@@ -60,7 +60,8 @@ def test_indicator_page_shows_its_changes(repo):
     assert facts["ปรับปรุงข้อมูลล่าสุด"].startswith("10 กุมภาพันธ์ 2569")
     changes = [text_of(li) for li in page.select("ol.changes > li")]
     assert len(changes) == 2
-    assert changes[0].startswith("10 กุมภาพันธ์ 2569 · ปรับผลงานไตรมาสที่ 1")
+    assert changes[0].startswith("10 กุมภาพันธ์ 2569 ค่าเป้าหมาย")  # the facts, not git's words
+    assert "ปรับผลงาน" not in " ".join(changes)  # the commit message is not shown
     assert "ค่าเป้าหมาย: 5 → 4" in changes[0] and "ผลงานไตรมาสที่ 1: 2.00 → 3.00" in changes[0]
     assert "5 มกราคม 2569" in changes[1] and "เพิ่มตัวชี้วัดนี้" in changes[1]
     text_only = soup(root / "site/indicators/2563/2400-1014.html").select("ol.changes > li")[0]
@@ -71,11 +72,12 @@ def test_home_lists_recent_changes_and_the_feed_parses(repo):
     root, project, _ = repo
     publish.build(project, root / "site")
     recent = [text_of(li) for li in soup(root / "site/index.html").select("ol.recent > li")]
-    assert recent[0].startswith("2 เม.ย. 2569") and "(ลบ)" in " ".join(recent[:2])
-    assert any("5042-9999" in r and "(เพิ่ม)" in r for r in recent)
+    assert recent[0].startswith("2 เม.ย. 2569") and "ลบตัวชี้วัด" in " ".join(recent[:2])
+    assert any("5042-9999" in r and "เพิ่มตัวชี้วัดนี้" in r for r in recent)
     feed = ET.parse(root / "site/feed.xml").getroot()
     entries = feed.findall(f"{ATOM}entry")
-    assert entries and "ลบตัวชี้วัดซ้ำ" in entries[0].find(f"{ATOM}title").text
+    assert entries and "ลบตัวชี้วัดซ้ำ" not in ET.tostring(feed, encoding="unicode")  # no
+    # commit messages: what changed is said in indicator terms
     assert feed.find(f"{ATOM}updated").text.startswith("2026-04-02T02:00:00")
     for entry in entries:
         link = entry.find(f"{ATOM}link")
@@ -94,7 +96,8 @@ def test_a_new_commit_rerenders_only_its_file(repo):
     git(root, "commit", "-q", "-am", "ไตรมาส 2 แก้ตัวเลข", date="2026-05-01T09:00:00+07:00")
     publish.build(project, root / "site")
     assert other.stat().st_ino == before  # reused (linked), not rendered again
-    assert "ไตรมาส 2 แก้ตัวเลข" in (root / "site/indicators/2564/5042-2007.html").read_text()
+    page = (root / "site/indicators/2564/5042-2007.html").read_text()
+    assert "ผลงานไตรมาสที่ 2: 4.00 → 4.50" in page and "ไตรมาส 2 แก้ตัวเลข" not in page
 
 
 def test_diff_in_indicator_terms(repo, capsys):
@@ -152,4 +155,4 @@ def test_drafts_leave_no_trace_in_history_or_feed(repo):
     publish.build(project, root / "site")
     changes = [text_of(li) for li in soup(root / "site/indicators/2564/5042-7777.html")
                .select("ol.changes > li")]
-    assert len(changes) == 1 and "เผยแพร่" in changes[0] and "→ 42" not in changes[0]
+    assert len(changes) == 1 and "เพิ่มตัวชี้วัดนี้" in changes[0] and "→ 42" not in changes[0]

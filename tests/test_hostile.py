@@ -146,8 +146,11 @@ def test_the_feed_stays_well_formed_whatever_a_commit_message_holds(project, tmp
     out = tmp_path / "site"
     publish.build(project, out)
     feed = ElementTree.parse(out / "feed.xml")  # raises if it is not well-formed
-    titles = [e.text for e in feed.iter("{http://www.w3.org/2005/Atom}title")]
-    assert any("bell" in (t or "") and "escape" in t for t in titles)
+    text = ElementTree.tostring(feed.getroot(), encoding="unicode")
+    assert "ผลงานไตรมาสที่ 1: 2.00 → 2.50" in text
+    assert "bell" not in text and "a\x01b" not in text  # commit messages and authors: not shown
+    for page in out.rglob("*.html"):
+        assert "\x07" not in page.read_text(encoding="utf-8")
 
 
 def test_no_cell_a_spreadsheet_would_run(project, tmp_path):

@@ -125,7 +125,8 @@ def test_printable_view_prints_on_a4_with_every_section_and_a_thai_font(page, bu
     page.goto((built_site / PAGE_KINDS["printable-view"]).as_uri())
     # The facts are shared with the indicator page; its links around the site are hidden here.
     hidden = page.locator(".page-only")
-    assert hidden.count() == 3 and not any(hidden.nth(i).is_visible() for i in range(3))
+    assert hidden.count() >= 3 and not any(hidden.nth(i).is_visible()
+                                           for i in range(hidden.count()))
     pdf = tmp_path / "5042-2007.pdf"
     page.pdf(path=str(pdf), prefer_css_page_size=True)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
