@@ -1,4 +1,5 @@
-"""Command line: build | check | serve | bundle | diff | new | import | format | init.
+"""Command line: build | check | serve | bundle | diff | new | import | format | codeowners |
+init.
 
 Exit status: 0 done, 1 the content has errors, 2 the command was used wrongly or the system
 refused (a folder, a disk, a port), 130 stopped by Ctrl+C.
@@ -20,7 +21,8 @@ from .i18n import N_, _, bilingual
 from .write import check_output_dir
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-COMMANDS = ("build", "check", "serve", "bundle", "diff", "new", "import", "format", "init")
+COMMANDS = ("build", "check", "serve", "bundle", "diff", "new", "import", "format",
+            "codeowners", "init")
 
 
 def _default_content() -> Path:
@@ -106,6 +108,12 @@ def parser() -> argparse.ArgumentParser:
         "keep the digits that numbers had at this git revision, e.g. origin/main")))
     fmt.add_argument("--check", action="store_true", help=say(N_(
         "change nothing: list the files that are not in the layout, exit 1 if any")))
+
+    own = sub.add_parser("codeowners", help=say(N_(
+        "write the agencies' reviewers (agencies.yaml) into .github/CODEOWNERS")))
+    own.add_argument("--content", type=Path, default=None)
+    own.add_argument("--check", action="store_true", help=say(N_(
+        "change nothing: exit 1 if .github/CODEOWNERS is not up to date")))
 
     ini = sub.add_parser("init", help=say(N_("make a new site: content with examples, editor "
                                              "settings, CI workflow, README")))
@@ -324,6 +332,33 @@ def _format(project: gather.Project, args) -> int:
     return EXIT_CONTENT if problems or (args.check and unformatted) else EXIT_OK
 
 
+def _codeowners(project: gather.Project, args) -> int:
+    """The generated lines of .github/CODEOWNERS, from the files as they are now."""
+    from . import editor, owners
+
+    theme = Theme(site=project.root)
+    checked = gather.check(project, theme=theme)
+    if checked.site is None or errors(checked.problems):
+        print(report(checked.problems), file=sys.stderr)
+        return EXIT_CONTENT
+    top = editor.repository_top(project, theme)
+    inds = [r.indicator for r in checked.results if r.indicator is not None]
+    target = owners.path_of(top)
+    before = target.read_text(encoding="utf-8") if target.is_file() else ""
+    after = owners.updated(before, owners.lines(checked.site, inds,
+                                                checked.site.repository_folder))
+    if after == before:
+        return EXIT_OK
+    if args.check:
+        print(bilingual(_("%(file)s is not up to date: run %(command)s codeowners",
+                          file=str(target), command=command_name())), file=sys.stderr)
+        return EXIT_CONTENT
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(after, encoding="utf-8")
+    print(bilingual(_("wrote %(file)s", file=str(target))))
+    return EXIT_OK
+
+
 COMMAND_RUNNERS = {"build": _build_or_check, "check": _build_or_check, "bundle": _build_or_check,
                    "serve": _serve, "diff": _diff, "new": _new, "import": _import,
-                   "format": _format}
+                   "format": _format, "codeowners": _codeowners}

@@ -264,6 +264,7 @@ class Agency:
     code: str
     name: str = ""  # empty: unknown; the agency is then shown by its code
     name_en: str = ""
+    reviewers: tuple[str, ...] = ()  # who reviews its files (CODEOWNERS), e.g. @org/team
 
     @property
     def path(self) -> str:
@@ -431,7 +432,8 @@ def site_from(config: dict, agencies: dict, strategy: dict) -> Site:
         else Site.report_days,
         editor={k: v for k, v in (config.get("editor") or {}).items() if v not in (None, "")},
         agencies={code_text(a["code"]): Agency(code_text(a["code"]), a.get("name") or "",
-                                               a.get("name_en") or "")
+                                               a.get("name_en") or "",
+                                               tuple(a.get("reviewers") or ()))
                   for a in agencies.get("agencies") or []},
         strategy=Strategy(strategy.get("title") or "", strategy_tree(strategy),
                           strategy.get("title_en") or ""),

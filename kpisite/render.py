@@ -288,6 +288,49 @@ class Labels:
         return history_mod.change_line(fact, self.words)
 
 
+def _memoised_row(macro: dict):
+    """indicator_table's row. An indicator is listed on every strategy heading above it:
+    that row is rendered once for each light copy (kept with its row, so its id stands for
+    it while the row is kept); its year's and agency's pages list it once."""
+    rows: dict[tuple, tuple] = {}
+
+    def indicator_row(ind, root, show_year, show_agency):
+        if not (show_year and show_agency):  # its year's or its agency's page: shown once
+            return macro["table_row"](ind, root, show_year, show_agency)
+        key = (id(ind), root)
+        kept = rows.get(key)
+        if kept is None or kept[0] is not ind:
+            kept = rows[key] = (ind, macro["table_row"](ind, root, show_year, show_agency))
+        return kept[1]
+    return indicator_row
+
+
+def _memoised_series(macros) -> dict:
+    """A series' chart and table, the same on each page of the series: rendered once (the
+    table then marks each page's own year, not linked)."""
+    charts: dict[int, tuple] = {}
+    tables: dict[tuple, tuple] = {}
+
+    def series_svg(points):
+        kept = charts.get(id(points))
+        if kept is None or kept[0] is not points:
+            kept = charts[id(points)] = (points, macros.series_chart_of(points))
+        return kept[1]
+
+    def series_table(points, root, at):
+        kept = tables.get((id(points), root))
+        if kept is None or kept[0] is not points:
+            kept = tables[(id(points), root)] = (points, str(macros.series_table_of(
+                points, root)))
+        html, link = kept[1], f'<a href="{root}{points[at].path}">'
+        start = html.index(link)
+        row, end = html.rindex("<tr>", 0, start), html.index("</a>", start)
+        return Markup(html[:row] + '<tr class="here">' + html[row + 4:start]
+                      + '<span aria-current="page">' + html[start + len(link):end]
+                      + "</span>" + html[end + 4:])
+    return {"series_svg": series_svg, "series_table": series_table}
+
+
 NO_RELATED = related_mod.Related()
 
 
@@ -335,38 +378,17 @@ class Renderer:
                             for lang in site.languages})
         # Every macro of _macros.html is a global: importing it costs each indicator ~50 µs.
         row_macro: dict = {}  # (the macros see the globals as they were when they are made)
-        env.globals["indicator_row"] = self._row_of(row_macro)
+        env.globals["indicator_row"] = _memoised_row(row_macro)
         macros = env.get_template(MACROS).module
         env.globals.update({name: getattr(macros, name) for name in macros.__dict__
                             if isinstance(getattr(macros, name), jinja2.runtime.Macro)})
         row_macro["table_row"] = macros.table_row
-        charts: dict[int, tuple] = {}  # a series' chart, by its points (shared by its pages)
-
-        def series_svg(points):
-            kept = charts.get(id(points))
-            if kept is None or kept[0] is not points:
-                kept = charts[id(points)] = (points, macros.series_chart_of(points))
-            return kept[1]
-        env.globals["series_svg"] = series_svg
+        env.globals.update(_memoised_series(macros))
         # All compiled now, in the parent: forked workers inherit them, and the preview
         # server's first edit no longer compiles the indicator's templates (33 ms of its 100).
         for name in env.list_templates():
             env.get_template(name)
         self.env, self.labels = env, labels
-
-    def _row_of(self, macro: dict):
-        """indicator_table's row, rendered once for each light copy and way of showing it: an
-        indicator is on its year's page, its agency's and every strategy heading above it.
-        (The copy is kept with its row, so its id stands for it while the row is kept.)"""
-        rows: dict[tuple, tuple] = {}
-
-        def indicator_row(ind, root, show_year, show_agency):
-            key = (id(ind), root, show_year, show_agency)
-            kept = rows.get(key)
-            if kept is None or kept[0] is not ind:
-                kept = rows[key] = (ind, macro["table_row"](ind, root, show_year, show_agency))
-            return kept[1]
-        return indicator_row
 
     def render(self, page: Page) -> str | bytes:
         """The content of one output. `root` leads from the page back to the root of its

@@ -417,3 +417,40 @@ def test_serve_edit_without_node_says_so(tmp_path):
     assert done.returncode == 2
     assert "Node.js" in done.stderr and "Traceback" not in done.stderr
     assert standard("th").gettext("Edit the indicators") == "แก้ไขตัวชี้วัด"
+
+
+def test_codeowners_sends_each_agency_s_files_to_its_reviewers(project):
+    from kpisite import cli
+
+    agencies = project.content / "agencies.yaml"
+    agencies.write_text(agencies.read_text(encoding="utf-8").replace(
+        '  - code: "5042"\n    name: สำนักงานเขตสายไหม\n',
+        '  - code: "5042"\n    name: สำนักงานเขตสายไหม\n    reviewers: ["@saimai-kpi", "@bma/sypo"]\n'),
+        encoding="utf-8")
+    owners = project.root / ".github/CODEOWNERS"
+    owners.parent.mkdir()
+    owners.write_text("/templates/ @city/maintainers\n", encoding="utf-8")
+    content = str(project.content)
+    assert cli.main(["codeowners", "--check", "--content", content]) == 1
+    assert cli.main(["codeowners", "--content", content]) == 0
+    lines = owners.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "/templates/ @city/maintainers"  # the maintainers' own lines stay
+    assert "/content/indicators/2564/5042-2007.yaml @saimai-kpi @bma/sypo" in lines
+    assert "/content/indicators/2564/5042-2008.yaml @saimai-kpi @bma/sypo" in lines
+    assert not [ln for ln in lines if "0700" in ln]  # no reviewers named: no line
+    assert cli.main(["codeowners", "--check", "--content", content]) == 0
+    new = project.content / "indicators/2565/5042-0001.yaml"
+    new.parent.mkdir()
+    new.write_text((project.content / "indicators/2564/5042-2008.yaml").read_text(
+        encoding="utf-8").replace("fiscal_year: 2564", "fiscal_year: 2565").replace(
+        "code: 5042-2008", "code: 5042-0001"), encoding="utf-8")
+    assert cli.main(["codeowners", "--check", "--content", content]) == 1
+    cli.main(["codeowners", "--content", content])
+    assert "/content/indicators/2565/5042-0001.yaml @saimai-kpi @bma/sypo" in \
+        owners.read_text(encoding="utf-8")
+
+
+def test_the_form_edits_the_agencies_reviewers(built_site):
+    files = {f["name"]: f for f in collection(config(built_site), "site")["files"]}
+    agency = {w["name"]: w for w in files["agencies"]["fields"][0]["fields"]}
+    assert agency["reviewers"]["widget"] == "list" and agency["reviewers"]["label"] == "ผู้ตรวจทาน"
