@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import thai
 
@@ -30,14 +31,19 @@ def missing(ind, today: dt.date, days: int) -> list[Missing]:
     year = ind.single_year
     if year is None or ind.type == "goal" or ind.not_captured("quarters"):
         return []  # no calendar (no year, or a span), or no results are reported for it
-    closed = thai.fiscal_year_bounds(year)[1] + CLOSED_AFTER < today
+    closed, dues = _calendar(year, days, today)
     reported = ind.reported_quarters
-    out = []
-    for n in (1, 2, 3, 4):
-        due = thai.quarter_bounds(year, n)[1] + dt.timedelta(days=days)
-        if n not in reported and due < today:
-            out.append(Missing(n, due, closed))
-    return out
+    return [Missing(n, due, closed) for n, due in enumerate(dues, 1)
+            if n not in reported and due < today]
+
+
+@lru_cache(maxsize=256)
+def _calendar(year: int, days: int, today: dt.date) -> tuple[bool, tuple[dt.date, ...]]:
+    """Whether a fiscal year is closed, and its quarters' due dates (the same for every
+    indicator of the year)."""
+    closed = thai.fiscal_year_bounds(year)[1] + CLOSED_AFTER < today
+    return closed, tuple(thai.quarter_bounds(year, n)[1] + dt.timedelta(days=days)
+                         for n in (1, 2, 3, 4))
 
 
 @dataclass
