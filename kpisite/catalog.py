@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import attrgetter
 
 from . import pages, thai
@@ -65,19 +66,17 @@ class Catalog:
             group[next(i for i, x in enumerate(group) if x is old)] = new
         self.by_source[new.source] = new
         self._subtrees.clear()
-        for family, _year, members in self.__dict__.get("_families", ()):
+        for family, _year, members in self.__dict__.get("families", ()):
             if family == old.family:  # listed alike: the same place in its family
                 members[:] = [new if m is old else m for m in members]
 
-    @property
+    @cached_property
     def families(self) -> list[tuple[str, str, list[Indicator]]]:
         """(family, year, its indicators that year, best result first): a comparison each."""
-        if not hasattr(self, "_families"):
-            from .related import families_of
+        from .related import families_of
 
-            self._families = [(family, year, members) for (family, year), members in
-                              sorted(families_of(self.indicators).items())]
-        return self._families
+        return [(family, year, members) for (family, year), members in
+                sorted(families_of(self.indicators).items())]
 
     @property
     def unlinked(self) -> list[Indicator]:

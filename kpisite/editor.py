@@ -5,7 +5,7 @@ Decap CMS turns the configuration into a form: a widget per field, labelled and 
 the catalogue's words, checking what it can as the editor types (required fields, patterns).
 What it cannot check, `check` does on the pull request. Decap reads numbers as JavaScript
 numbers (2.00 becomes 2) and writes its own YAML layout; `kpisite format` puts a saved file
-back in kpisite's layout with the digits it had (scaffold.formatted).
+back in kpisite's layout with the digits it had (tidy.formatted).
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +157,9 @@ def _rows_widget(f: fields.Field, site, words) -> dict:
 # -- agencies.yaml and strategy.yaml, from their schemas ------------------------------------
 
 def site_file(words, content: str, kind: str, label: str) -> dict:
-    schema = json.loads((THEME / "schema" / f"{kind}.schema.json").read_text(encoding="utf-8"))
+    from .validate import Schemas  # (validate imports the model, which imports the pages)
+
+    schema = Schemas(THEME / "schema").schema(kind)  # kpisite's own: the content's contract
     return {"name": kind, "label": words.gettext(label), "file": f"{content}/{kind}.yaml",
             "format": "yaml", "fields": _object_fields(schema, schema, depth=0)}
 
@@ -264,8 +267,6 @@ def start_local_backend(repository: Path) -> subprocess.Popen:
                 return process
         if process.poll() is not None:
             break
-        import time
-
         time.sleep(0.1)
     process.kill()
     raise UsageError(bilingual(_("the editor's local backend (decap-server) did not start")))

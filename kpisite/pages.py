@@ -108,10 +108,7 @@ def _json_feed(data: SiteData, _) -> str:
     words = labels.words
     items = [{"id": f"urn:kpisite:{change.commit}:{change.path}",
               "title": f"{ind.code} {labels.plain(ind, 'name')}" if ind else change.path,
-              "content_text": (words("Indicator added") if change.added else
-                               words("Indicator removed") if change.removed else
-                               "; ".join(labels.change_line(f) for f in change.facts)
-                               or words("Text edited")),
+              "content_text": labels.change_summary(change),
               "date_published": change.when.isoformat(),
               **({"url": base + ind.path} if ind and base else {})}
              for change, ind in _recent(data)]

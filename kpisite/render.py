@@ -287,6 +287,15 @@ class Labels:
     def change_line(self, fact: tuple) -> str:
         return history_mod.change_line(fact, self.words)
 
+    def change_summary(self, change) -> str:
+        """What one change did, on one line (the Atom feed's summary, the JSON Feed's text)."""
+        words = self.words
+        if change.added:
+            return words("Indicator added")
+        if change.removed:
+            return words("Indicator removed")
+        return "; ".join(self.change_line(f) for f in change.facts) or words("Text edited")
+
 
 def _memoised_row(macro: dict):
     """indicator_table's row. An indicator is listed on every strategy heading above it:
@@ -355,7 +364,8 @@ class Renderer:
                            agency_label=labels.agency_label, heading=labels.node_heading,
                            heading_plain=labels.node_heading_plain, year_short=labels.year_short,
                            year_label=labels.year_label, quarter_months=labels.quarter_months,
-                           change=labels.change_line, percent=labels.percent)
+                           change=labels.change_line, percent=labels.percent,
+                           change_summary=labels.change_summary)
         env.globals.update(
             site=site, urls=pages.urls, opendata=opendata, year_span=thai.year_span,
             STATUSES=labels.statuses, TYPES=labels.types, RESULT_LEVELS=labels.result_levels,

@@ -196,11 +196,10 @@ def serve(preview: Preview, host: str = "127.0.0.1", port: int = 8000,
     _check_port(host, port)  # before building: a port in use is said at once
     if not edit:
         return _serve(Session(preview), host, port, open_browser)
-    project = preview.project
-    backend = editor.start_local_backend(editor.repository_top(project, preview.new_theme()))
+    project, theme = preview.project, preview.new_theme()
+    backend = editor.start_local_backend(editor.repository_top(project, theme))
     try:
-        words = preview.new_theme().words(LANGUAGE)
-        _serve(Session(preview, Tidier(project, words)), host, port, open_browser,
+        _serve(Session(preview, Tidier(project, theme.words(LANGUAGE))), host, port, open_browser,
                f"http://{host}:{port}/admin/")
     finally:
         backend.terminate()

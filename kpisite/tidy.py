@@ -23,6 +23,9 @@ from .load import Source, parse_source, plain_value, relative
 from .scaffold import indicator_text
 
 
+_PAIR_NUMBER = fields.Field("", "number", "")  # each of a pair's two numbers
+
+
 def value_of(f: fields.Field, value: Any, before: Any) -> Any:
     """A field's value in the file, as its kind reads it; `before`: its previous version."""
     if isinstance(value, str) and not value.strip() and f.kind not in ("texts",):
@@ -35,8 +38,7 @@ def value_of(f: fields.Field, value: Any, before: Any) -> Any:
         return value
     if f.kind == "pair" and isinstance(value, list):
         before = before if isinstance(before, list) and len(before) == len(value) else [None] * 2
-        number = fields.Field("", "number", "")
-        pair = [value_of(number, v, b) for v, b in zip(value, before)]
+        pair = [value_of(_PAIR_NUMBER, v, b) for v, b in zip(value, before)]
         return pair if any(v is not None for v in pair) else None
     if f.kind == "object" and isinstance(value, dict):
         return _mapping(f.parts, value, before if isinstance(before, dict) else {})
