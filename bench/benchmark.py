@@ -228,6 +228,7 @@ def bench(n: int, workdir: Path, runs: int) -> None:
           f"{spread(read(laters), 'MiB', '{:.0f}')}")
     print(f"rebuild, nothing changed: {warm['wall']:.1f} s wall, {warm['cpu']:.1f} s CPU")
     print(f"output size: {size_of(out) / mib:.0f} MiB")
+    print(downloads(content, out, n))
     print(f"preview server, one indicator edited: {statistics.median(rebuilds):.0f} ms median "
           f"(runs: {', '.join(f'{t:.0f}' for t in rebuilds)} ms), from change seen to site updated")
     print(f"search index: {len(index) / 1e6:.2f} MB ({len(gzip.compress(index)) / 1e6:.2f} MB gzipped); "
@@ -239,6 +240,31 @@ def bench(n: int, workdir: Path, runs: int) -> None:
     print(f"full build, Thai and English (site.yaml languages: [th, en]): {both['wall']:.1f} s "
           f"wall, {both['cpu']:.1f} s CPU, peak memory {both['peak'] / mib:.0f} MiB; beside the "
           f"Thai-only build above")
+
+
+def downloads(content: Path, out: Path, n: int) -> str:
+    """The downloads' size, and their work per indicator (each indicator's rows of every table,
+    made where its file is read), timed in this process on a sample of the corpus."""
+    from kpisite import gather, opendata
+    from kpisite.i18n import standard
+    from kpisite.theme import Theme
+
+    data = out / "data"
+    files = [p for p in data.rglob("*") if p.is_file()]
+    top = ", ".join(f"{p.name} {p.stat().st_size / 2**20:.0f}" for p in sorted(data.glob("*.*"))
+                    if p.stat().st_size > 2**20)
+    project, theme = gather.Project(content), Theme()
+    site, _ = gather.load_site(project, theme)
+    reader = gather.Reader(project, site, theme)
+    sample = sorted((content / "indicators").rglob("*.yaml"))[:300]
+    inds = [reader.read(p)[1] for p in sample]
+    exporting = opendata.Exporting(site, standard("th"))
+    start = time.perf_counter()
+    for ind in inds:
+        opendata.exports(ind, exporting)
+    per = (time.perf_counter() - start) / len(inds)
+    return (f"downloads: {size_of(data) / 2**20:.0f} MiB in {len(files):,} files (MiB: {top}); "
+            f"each indicator's rows {per * 1e3:.2f} ms, {per * n:.1f} s of CPU for all")
 
 
 def both_languages(content: Path, out: Path) -> dict:

@@ -29,9 +29,10 @@ def write_zip(site: Path, target: Path) -> int:
     if target.exists() and not zipfile.is_zipfile(target):
         raise OutputError(_("%(target)s exists and is not a zip file: it is not overwritten",
                             target=str(target)))
-    files = sorted(p for p in site.rglob("*") if p.is_file()
-                   and STATE not in p.relative_to(site).parts
-                   and not p.relative_to(site).as_posix().startswith(EDITOR_FOLDER))
+    files = sorted((p for p in site.rglob("*") if p.is_file()
+                    and STATE not in p.relative_to(site).parts
+                    and not p.relative_to(site).as_posix().startswith(EDITOR_FOLDER)),
+                   key=lambda p: p.relative_to(site).as_posix())  # as the zip lists names
     when = _timestamp()
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:

@@ -26,16 +26,24 @@ NODE_NUMBER = "^[0-9๐-๙]+(\\.[0-9๐-๙]+)*$"
 
 @dataclass(frozen=True)
 class Column:
-    """A column of the downloads (CSV, JSON): its name, what it means, and its value."""
+    """A column of the downloads (CSV, JSON, the workbook): its stable name, its title and
+    what it means (message ids), its Table Schema type, and its value."""
 
     name: str
     description: str  # message id
-    get: Callable[[Any, Any], Any]  # (indicator, Exporting) -> value; None: an empty cell
-    values: tuple = ()  # for the description's placeholders
+    get: Callable[[Any, Any], Any]  # (indicator or row, Exporting) -> value; None: empty
+    values: tuple = ()  # for the title's and description's placeholders
+    type: str = "string"  # Table Schema: string, number, integer, boolean
+    title: str = ""  # message id: a short heading (the workbook's); "" = the description
+    json: bool = True  # False: in the CSV and the workbook only (a plain-text copy)
 
     @property
     def text(self) -> Message:
         return Message(self.description, self.values)
+
+    @property
+    def heading(self) -> Message:
+        return Message(self.title or self.description, self.values)
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ class Field:
     listing: bool = False  # shown in lists of indicators: an edit re-renders those lists
     search: bool = False  # in the search index: readers find indicators by it
     history: str = ""  # message id: a key fact in history and `diff`, with this short label
-    columns: tuple | None = ()  # downloads: () one column named after the field; None: none
+    columns: tuple | None = ()  # downloads: these columns; () as its kind says (opendata.py); None: none
     section: bool = False  # new files give it a section of its own, headed by its label
     comment: str = ""  # message id: an editor's note beside it in new files
     omit_empty: bool = False  # new files leave it out unless it has a value
@@ -118,7 +126,9 @@ def _quarter_column(n: int, part: str) -> Column:
         "score": N_("Indicator assessment score of quarter %(n)s"),
         "points": N_("Score 2.1 (points given) of quarter %(n)s"),
         "full": N_("Score 2.2 (full points) of quarter %(n)s"),
-    }[part], get, (("n", n),))
+    }[part], get, (("n", n),), "number", {
+        "result": N_("Q%(n)s result"), "score": N_("Q%(n)s score"),
+        "points": N_("Q%(n)s score 2.1"), "full": N_("Q%(n)s score 2.2")}[part])
 
 
 def in_english(table: tuple) -> tuple:
@@ -131,7 +141,7 @@ def in_english(table: tuple) -> tuple:
             out.append(Field(f"{f.name}_en", f.kind, f.label, N_(
                 "The same in English (optional): where it is empty, English pages show the "
                 "Thai"), attr=f"{f.key}_en", light=f.light, listing=f.listing, search=f.search,
-                omit_empty=True, columns=None, translation_of=f.name))
+                omit_empty=True, translation_of=f.name))
     return tuple(out)
 
 
@@ -190,27 +200,27 @@ FIELDS: tuple[Field, ...] = in_english((
              "span of years, e.g. 2562-2563"), listing=True, history=N_("Fiscal year"),
           columns=(Column("fiscal_year", N_("Fiscal year (B.E.), e.g. 2564, or a span "
                                             "2562-2563; empty = unknown"),
-                          lambda i, s: i.fiscal_year),)),
+                          lambda i, s: i.fiscal_year, title=N_("Fiscal year (B.E.)")),)),
     Field("agency", "code", N_("Agency code"),
           N_('The agency\'s code in content/agencies.yaml, in quotes, e.g. "5042" or "0700"'),
           schema={"type": ["string", "integer", "null"], "pattern": "^[0-9A-Za-z]{1,16}$"},
           listing=True, search=True,
           columns=(Column("agency_code", N_("Agency code of 4 digits (text: 0700 begins with "
-                                            "0)"), lambda i, s: i.agency),
+                                            "0)"), lambda i, s: i.agency, title=N_("Agency code")),
                    Column("agency_name", N_("Agency name; empty = name unknown"),
-                          _agency_name))),
+                          _agency_name, title=N_("Agency")))),
     Field("code", "code", N_("Indicator code"),
           N_('The indicator\'s code, e.g. "5042-2007": English letters, digits, - _ . only; '
              'unique within a fiscal year'), required=True,
           schema={"pattern": "^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$"}, listing=True, search=True,
           history=N_("Code"),
           columns=(Column("code", N_("Indicator code: unique within a fiscal year"),
-                          lambda i, s: i.code),)),
+                          lambda i, s: i.code, title=N_("Indicator code")),)),
     Field("order", "text", N_("Order"),
           N_("The order as the agency writes it, e.g. (7), 07., ๒., 3.2"),
           schema={"type": ["string", "integer", "null"]}, listing=True,
           columns=(Column("order", N_("The order as the agency writes it, e.g. (7)"),
-                          lambda i, s: i.order or None),)),
+                          lambda i, s: i.order or None, title=N_("Order")),)),
     Field("continues", "text", N_("Continues from"),
           N_("The same indicator in the fiscal year before, as year/code, e.g. 2563/5042-0123: "
              "its page then shows every year of the series"),
@@ -233,23 +243,23 @@ FIELDS: tuple[Field, ...] = in_english((
                    None: ""},
           listing=True, search=True,
           columns=(Column("type", N_("Type: strategic, routine (routine work), goal"),
-                          lambda i, s: i.type),)),
+                          lambda i, s: i.type, title=N_("Indicator type")),)),
     Field("result_level", "enum", N_("Result level"),
           N_("output = output level, outcome = outcome level"),
           choices={"output": N_("Output-level indicator (output)"),
                    "outcome": N_("Outcome-level indicator (outcome)"), None: ""},
           comment=N_("output = output, outcome = outcome"),
           columns=(Column("result_level", N_("Level: output, outcome"),
-                          lambda i, s: i.result_level),)),
-    Field("tags", "texts", N_("Tags"), N_("e.g. negotiated indicator"), columns=None,
+                          lambda i, s: i.result_level, title=N_("Result level")),)),
+    Field("tags", "texts", N_("Tags"), N_("e.g. negotiated indicator"),
           translatable=True),
     Field("evaluation_dimension", "text", N_("Evaluation dimension"),
           N_("A group in the agency's annual list of indicators, e.g. dimension 1, "
-             "effectiveness in the mission"), columns=None, translatable=True),
+             "effectiveness in the mission"), translatable=True),
     Field("unit", "text", N_("Unit of measure"), N_("e.g. level, percent, minutes, places"),
           listing=True, search=True, history=N_("Unit"),
           columns=(Column("unit", N_("Unit, e.g. percent, level, minutes"),
-                          lambda i, s: i.unit or None),), translatable=True),
+                          lambda i, s: i.unit or None, title=N_("Unit of measure")),), translatable=True),
     Field("direction", "enum", N_("Direction"),
           N_("higher = higher is better (when left out), lower = lower is better, e.g. a time "
              "in minutes"), choices={"higher": N_("higher is better"),
@@ -257,90 +267,90 @@ FIELDS: tuple[Field, ...] = in_english((
           history=N_("Direction"),
           columns=(Column("direction", N_("higher = higher is better, lower = lower is better; "
                                           "empty = not stated (read as higher)"),
-                          lambda i, s: i.direction),)),
+                          lambda i, s: i.direction, title=N_("Direction")),)),
     Field("target", "number", N_("Target"), listing=True, history=N_("Target"),
-          columns=(Column("target", N_("Target"), lambda i, s: i.target),)),
+          columns=(Column("target", N_("Target"), lambda i, s: i.target, type="number"),)),
     Field("target_text", "text", N_("Target as written"),
           N_("The target in the source's words when it is not a number alone, e.g. ≥ 1 or "
              "ลดลงร้อยละ 3 จากปี 2563; the number goes in target when its meaning is clear"),
           listing=True, history=N_("Target as written"), omit_empty=True,
           columns=(Column("target_text", N_("The target as written, when it is more than a "
-                                            "number"), lambda i, s: i.target_text or None),),
+                                            "number"), lambda i, s: i.target_text or None,
+                          title=N_("Target as written")),),
                                             translatable=True),
     Field("achieved", "number", N_("Achieved"),
           N_("The value as recorded; leave it empty to use the latest reported quarter's "
              "result"), listing=True, history=N_("Achieved"),
           columns=(Column("achieved", N_("Achieved: the recorded value, or the latest reported "
                                          "quarter's result when none was recorded"),
-                          lambda i, s: i.achieved_value),
+                          lambda i, s: i.achieved_value, type="number", title=N_("Achieved")),
                    Column("achieved_from_quarter", N_("true = the achieved value comes from the "
                                                       "latest quarter (not recorded itself)"),
-                          lambda i, s: i.achieved_derived),
+                          lambda i, s: i.achieved_derived, type="boolean",
+                          title=N_("Achieved from the latest quarter")),
                    Column("status", N_("Status: met, not-met, not-reported, no-target (the rule "
-                                       "is on this page)"), lambda i, s: i.status),
+                                       "is on this page)"), lambda i, s: i.status,
+                          title=N_("Status")),
                    Column("status_th", N_("Status in Thai"), lambda i, s: s.statuses[i.status]))),
     Field("assessment", "object", N_("Assessed by the strategy office"),
           parts=ASSESSMENT, row="Assessment", section=True,
           history=N_("The strategy office's assessment"),
           columns=(Column("assessment_quarter", N_("The quarter assessed by the strategy office"),
-                          lambda i, s: i.assessment.quarter if i.assessment else None),
+                          lambda i, s: i.assessment.quarter if i.assessment else None,
+                          type="integer", title=N_("Quarter assessed")),
                    Column("assessment_score", N_("The strategy office's assessment score"),
-                          lambda i, s: i.assessment.score if i.assessment else None))),
+                          lambda i, s: i.assessment.score if i.assessment else None,
+                          type="number", title=N_("Assessment score")))),
     Field("quarters", "rows", N_("Quarterly results against the target"), parts=QUARTER,
           row="Quarter", sort=True,
           schema={"maxItems": 4}, section=True,
           comment=N_("empty = not reported yet (not 0)"),
           columns=tuple(_quarter_column(n, part) for n in (1, 2, 3, 4)
                         for part in ("result", "score", "points", "full"))),
-    Field("summary", "markdown", N_("Summary of the year's work"), light=False, section=True,
-          columns=None, translatable=True),
+    Field("summary", "markdown", N_("Summary of the year's work"), light=False, section=True, translatable=True),
     Field("definition", "markdown", N_("Definition of the indicator"), light=False,
-          section=True, columns=None, translatable=True),
+          section=True, translatable=True),
     Field("calculation", "markdown", N_("Calculation method, or assessment criteria"),
-          light=False, section=True, columns=None, translatable=True),
+          light=False, section=True, translatable=True),
     Field("rubric", "rows", N_("Scoring rubric by level"), parts=RUBRIC_LEVEL,
           row="RubricLevel", light=False,
           section=True, history=N_("Level %(n)s criterion"),
-          comment=N_("level, description, weight (percentage of the weight)"), columns=None),
+          comment=N_("level, description, weight (percentage of the weight)")),
     Field("data_collection", "markdown", N_("Data collection and sources"), light=False,
-          section=True, columns=None, translatable=True),
-    Field("evidence", "texts", N_("Evidence"), light=False, section=True, columns=None,
+          section=True, translatable=True),
+    Field("evidence", "texts", N_("Evidence"), light=False, section=True,
           translatable=True),
     Field("strategy", "nodes", N_("Supports the city's strategy"),
           N_('Numbers of nodes in content/strategy.yaml, e.g. "5.2.1.1"'), listing=True,
           search=True, section=True,
           columns=(Column("strategy", N_("Numbers of the strategy nodes it supports, separated "
                                          "by ;, e.g. 5.2.1.1"),
-                          lambda i, s: ";".join(i.strategy) or None),
+                          lambda i, s: ";".join(i.strategy) or None,
+                          title=N_("Supports the city's strategy")),
                    Column("data_notes", N_("Notes that recorded numbers do not agree, "
                                            "separated by |"),
                           lambda i, s: " | ".join(s.words.message(f.text)
-                                                  for f in i.flags) or None),
+                                                  for f in i.flags) or None,
+                          title=N_("Data notes")),
                    Column("page", N_("The indicator's web page (relative to the home page "
-                                     "while the site has no address set)"), _page))),
+                                     "while the site has no address set)"), _page,
+                          title=N_("Web page")))),
     Field("projects", "texts", N_("Projects and activities that support the indicator"),
-          light=False, section=True, columns=None, translatable=True),
-    Field("notes", "markdown", N_("Notes"), light=False, section=True, columns=None,
+          light=False, section=True, translatable=True),
+    Field("notes", "markdown", N_("Notes"), light=False, section=True,
           translatable=True),
     Field("imported", "object", N_("Imported from the old system"), parts=IMPORTED,
-          row="Imported", light=False, omit_empty=True, columns=None),
+          row="Imported", light=False, omit_empty=True),
     Field("source", "text", N_("Source"), N_("The address of the page in the old system (if "
                                               "any)"), attr="source_url", omit_empty=True,
           columns=(Column("source", N_("The address of the page in the old system (if any)"),
-                          lambda i, s: i.source_url or None),)),
+                          lambda i, s: i.source_url or None, title=N_("Source")),)),
 ))
 
 BY_NAME = {f.name: f for f in FIELDS}
 LISTED = tuple(f for f in FIELDS if f.listing)
 TEXTS = tuple(f for f in FIELDS if not f.light)
 HISTORY = tuple(f for f in FIELDS if f.history or any(p.history for p in f.parts))
-
-
-def columns() -> list[Column]:
-    """The downloads' columns, in the table's order."""
-    return [c for f in FIELDS if f.columns is not None
-            for c in (f.columns or (Column(f.name, f.hint or f.label, lambda i, s, k=f.key:
-                                           getattr(i, k)),))]
 
 
 def default(f: Field) -> Any:

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
-from . import history as history_mod, model, newsite, pages, related, validate
+from . import history as history_mod, markup, model, newsite, pages, related, validate
 from .catalog import Catalog
-from .diagnostics import Problem, promote
+from .diagnostics import Problem, errors, promote
 from .i18n import _, bilingual
 from .load import (find_line, find_yaml_files, inside_content, parse_source, prefetch,
                    read_source, relative)
@@ -136,8 +137,62 @@ def load_site(project: Project, theme: Theme, texts: dict[str, str] | None = Non
     if any(p.severity == "error" for p in problems):
         return None, problems
     problems += newsite.version_problems(project.root, sources["site"].data.get("kpisite"))
-    return model.site_from(sources["site"].data, sources["agencies"].data,
-                           sources["strategy"].data), problems
+    written, found = content_pages(project)
+    site = model.site_from(sources["site"].data, sources["agencies"].data,
+                           sources["strategy"].data)
+    return (replace(site, pages=written), problems + found) if not errors(found) else \
+        (None, problems + found)
+
+
+PAGES = "pages"  # content/pages/: the office's own pages, in Markdown
+PAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}(\.en)?\.md$")
+
+
+def content_pages(project: Project) -> tuple[tuple[model.ContentPage, ...], list[Problem]]:
+    """The pages of content/pages/ (Markdown, a "# title" on the first line; NAME.en.md its
+    English), each checked as a narrative field is (markup's limits)."""
+    folder = project.content / PAGES
+    if not folder.is_dir() or not inside_content(folder, project.content):
+        return (), []
+    texts, problems = {}, []
+    for path in sorted(folder.iterdir()):
+        rel = relative(path, project.root)
+        if not PAGE_NAME.match(path.name) or not path.is_file() or \
+                not inside_content(path, project.content):
+            problems.append(Problem(rel, None, "", bilingual(_(
+                "not a page: content/pages/ holds Markdown files named like about.md or "
+                "about.en.md (small letters, digits, -)")), "warning"))
+            continue
+        title, body, problem = _page_text(path, rel)
+        if problem:
+            problems.append(problem)
+        else:
+            texts[path.name] = (title, body, rel)
+    written = []
+    for name, (title, body, rel) in texts.items():
+        if not name.endswith(".en.md"):
+            title_en, body_en, _rel = texts.get(name[:-3] + ".en.md", ("", "", ""))
+            written.append(model.ContentPage(name[:-3], title, body, rel, title_en, body_en))
+    return tuple(written), problems
+
+
+def _page_text(path: Path, rel: str) -> tuple[str, str, Problem | None]:
+    raw = path.read_bytes()
+    try:
+        text = raw[:MAX_FILE_BYTES].decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        return "", "", Problem(rel, raw[:e.start].count(b"\n") + 1, "", bilingual(_(
+            "not UTF-8 text: save the file as UTF-8")))
+    first, _newline, body = text.partition("\n")
+    if not first.startswith("# ") or not first[2:].strip():
+        return "", "", Problem(rel, 1, "", bilingual(_(
+            'the first line must be the page\'s title, as "# Title"')))
+    limit = markup.too_much(body)
+    if len(raw) > MAX_FILE_BYTES or limit:
+        return "", "", Problem(rel, None, "", bilingual(_(
+            "too long or too deeply nested for a page (%(limit)s): shorten it",
+            limit=limit[0] if limit else "bytes")))
+    return first[2:].strip(), body.strip(), None
 
 
 SECONDS_A_FILE = 30  # the last guard: the real limits are sizes and nesting (load, markup)

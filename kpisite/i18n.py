@@ -118,6 +118,13 @@ class Words:
         return self.pgettext("date", "%(year)s") % {"year": day.year,
                                                     "be_year": day.year + BE_OFFSET}
 
+    def size(self, count: int) -> str:
+        """A file's size: '920 B', '12.5 kB', '3.4 MB' (decimal units, as file managers show)."""
+        for unit, scale in (("MB", 10 ** 6), ("kB", 10 ** 3)):
+            if count >= scale:
+                return f"{count / scale:,.1f} {unit}"
+        return f"{count} B"
+
     def with_unit(self, number: str, unit: str) -> str:
         """A number and its unit in this language's order: 'ร้อยละ 80' but '15 นาที'."""
         if not unit:

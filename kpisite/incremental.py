@@ -28,7 +28,7 @@ ASPECTS = {
                           i.status, i.achieved_value),
     "search": lambda i: i.exports["search"],
     "texts": lambda i: i.exports["search_text"],
-    "csv": lambda i: i.exports["csv"],
+    "csv": lambda i: i.exports["tables"],  # every table's lines (quarters, rubric, ...)
     "json": lambda i: i.exports["json"],
     # what reporting.html lists: the missing quarters, and the indicator's name and place
     "reporting": lambda i: (i.reported_quarters, i.year_key, i.type, i.code, i.name, i.name_en,

@@ -20,7 +20,8 @@ ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "blockquote", "code", "pre",
     "h3", "h4", "h5", "h6", "hr", "sup", "sub", "table", "thead", "tbody", "tr", "th", "td",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, **{f"h{n}": {"id"} for n in range(3, 7)}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, **{f"h{n}": {"id"} for n in range(2, 7)}}
+PAGE_TAGS = ALLOWED_TAGS | {"h2"}  # a page of its own (content/pages/) has its h2s
 URL_SCHEMES = {"http", "https", "mailto"}
 
 # A text is "plain" when Markdown would only wrap it in paragraphs and line breaks.
@@ -29,14 +30,15 @@ _BLOCK_START = re.compile(r"^(?:\s|[-+*>=]|\d+[.)])")
 
 
 class _Headings(Treeprocessor):
-    """Demote headings below the page's own (h1 -> h3) and give them Thai-safe, unique ids
-    that start with the Markdown instance's `id_prefix` (set per field by render())."""
+    """Demote headings below the page's own (h1 -> h3; on a page of its own, h2 at most) and
+    give them Thai-safe, unique ids that start with the Markdown instance's `id_prefix` (set
+    per field by render(), with `shift`)."""
 
     def run(self, root: etree.Element) -> None:
         used: set[str] = set()
         for el in root.iter():
             if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                el.tag = f"h{min(int(el.tag[1]) + 2, 6)}"
+                el.tag = f"h{min(max(int(el.tag[1]) + self.md.shift, 2), 6)}"
                 slug = base = f"{self.md.id_prefix}-{slugify(''.join(el.itertext()))}".rstrip("-")
                 n = 1
                 while slug in used:
@@ -99,8 +101,9 @@ def is_plain(text: str) -> bool:
         _BLOCK_START.match(line) or line.endswith(" ") for line in text.split("\n"))
 
 
-def render(text: str, prefix: str = "section") -> Markup:
-    """Safe HTML for a Markdown field; `prefix` keeps heading ids unique on a page."""
+def render(text: str, prefix: str = "section", shift: int = 2) -> Markup:
+    """Safe HTML for a Markdown field; `prefix` keeps heading ids unique on a page; `shift`:
+    how many levels its headings go down (2: a field's # is an h3, under the page's h2s)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         return Markup("")
@@ -109,7 +112,28 @@ def render(text: str, prefix: str = "section") -> Markup:
         return Markup("\n".join(f"<p>{p.strip().replace(chr(10), '<br>' + chr(10))}</p>"
                                 for p in paragraphs))
     _md.reset()
-    _md.id_prefix = prefix
+    _md.id_prefix, _md.shift = prefix, shift
     html = _md.convert(text)
-    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+    return Markup(nh3.clean(html, tags=ALLOWED_TAGS if shift else PAGE_TAGS, attributes=ALLOWED_ATTRIBUTES,
                             url_schemes=URL_SCHEMES, link_rel="noopener noreferrer").strip())
+
+
+_BLOCK_END = re.compile(r"</(?:p|h[3-6]|blockquote|pre|table|ul|ol)>\s*")
+_LINE_END = re.compile(r"(?:<br>|</li>|</tr>)\s*")
+_CELL_END = re.compile(r"</t[dh]>\s*")
+_TAG = re.compile(r"<[^>]*>")
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+
+
+def plain(text: str) -> str:
+    """What a reader of the page reads of a Markdown field, without its marks (for the
+    downloads' *_text columns): paragraphs apart by an empty line, list items on lines."""
+    import html
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text or is_plain(text):
+        return "\n\n".join([p.strip() for p in _PARAGRAPHS.split(text) if p.strip()])
+    shown = _BLOCK_END.sub("\n\n", _LINE_END.sub("\n", str(render(text))))
+    shown = _CELL_END.sub("\t", shown)
+    lines = [line.strip() for line in html.unescape(_TAG.sub("", shown)).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -315,6 +315,23 @@ class Strategy:
 
 
 @dataclass(frozen=True)
+class ContentPage:
+    """A page an office writes in Markdown (content/pages/about.md): its title is the first
+    line's heading; about.en.md, when there, is its English."""
+
+    name: str  # the file's name without .md: the page's address, pages/<name>.html
+    title: str
+    body: str  # Markdown, below the title
+    source: str  # the file, relative to the project root
+    title_en: str = ""
+    body_en: str = ""
+
+    @property
+    def path(self) -> str:
+        return pages.urls.content_page(self.name)
+
+
+@dataclass(frozen=True)
 class ContentFile:
     """A file of content/static/, published as it is at `rel` in the site."""
 
@@ -343,6 +360,11 @@ class Site:
     organization_en: str = ""
     editor: dict = field(default_factory=dict)  # the editor form's git host (Decap's backend)
     report_days: int = 30  # days after a quarter's end that agencies have to report it
+    licence: dict = field(default_factory=dict)  # the data's licence: name, url ({}: none stated)
+    publisher: str = ""  # who publishes the data ('' = the organization)
+    contact: str = ""  # an e-mail address or a web address for questions about the data
+    thai_gdc: dict = field(default_factory=dict)  # the Thai government data catalogue's fields
+    pages: tuple = ()  # ContentPage: the office's own pages (about, licence, contact, ...)
     agencies: dict[str, Agency] = field(default_factory=dict)
     strategy: Strategy = field(default_factory=lambda: Strategy("", []))
 
@@ -431,6 +453,10 @@ def site_from(config: dict, agencies: dict, strategy: dict) -> Site:
         report_days=config.get("report_days") if config.get("report_days") is not None
         else Site.report_days,
         editor={k: v for k, v in (config.get("editor") or {}).items() if v not in (None, "")},
+        licence={k: v.strip() for k, v in (config.get("licence") or {}).items() if v},
+        publisher=(config.get("publisher") or "").strip(),
+        contact=(config.get("contact") or "").strip(),
+        thai_gdc={k: v for k, v in (config.get("thai_gdc") or {}).items() if v not in (None, "")},
         agencies={code_text(a["code"]): Agency(code_text(a["code"]), a.get("name") or "",
                                                a.get("name_en") or "",
                                                tuple(a.get("reviewers") or ()))

@@ -25,6 +25,8 @@ FILES = {
     "content/site.yaml": "content/site.yaml",
     "content/agencies.yaml": "content/agencies.yaml",
     "content/strategy.yaml": "content/strategy.yaml",
+    **{f"content/pages/{name}.md": f"content/pages/{name}.md"
+       for name in ("about", "licence", "contact", "accessibility")},
 }
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator
 
-from . import editor, opendata, reporting, search
-from .i18n import N_
+from . import editor, metadata, opendata, reporting, search, workbook
+from .i18n import N_, standard
 
 NO_YEAR = "no-year"  # the folder of indicators whose fiscal year is not known
 ALL = "*"
@@ -46,6 +46,24 @@ class SiteData:
     labels: Any = None  # render.Labels
     files: list = field(default_factory=list)  # gather.ContentFile: published as they are
     prefix: str = ""  # the folder of the language being built: "" or "en/"
+    sizes: dict = field(default_factory=dict)  # path -> bytes, of the downloads made so far
+
+    @property
+    def exporting(self):
+        return opendata.Exporting(self.cat.site, standard("th"))  # the downloads are in Thai
+
+    def made(self, path: str, content: str | bytes) -> str | bytes:
+        self.sizes[path] = len(content.encode() if isinstance(content, str) else content)
+        return content
+
+    def size(self, path: str) -> int:
+        """A download's size in bytes, for the downloads page: kept when the file was made in
+        this build (the page comes after the files), else made again."""
+        if path not in self.sizes:
+            shared = replace(self, prefix="")
+            next(page for kind in KINDS if kind.shared and kind.make
+                 for page in kind.pages(shared) if page.path == path).make()
+        return self.sizes[path]
 
 
 @dataclass(frozen=True)
@@ -75,9 +93,10 @@ class Kind:
         for item in self.each(data) if self.each else [None]:
             context = {"cat": data.cat, **({self.item: item} if self.item else {}),
                        **self.context(data, item)}
-            make = (lambda item=item: self.make(data, item)) if self.make else None
-            yield Page(prefix + self.path_of(item), self.template, context, self.groups(item),
-                       make, self.shows)
+            path = prefix + self.path_of(item)
+            make = (lambda item=item, path=path: data.made(path, self.make(data, item))) \
+                if self.make else None
+            yield Page(path, self.template, context, self.groups(item), make, self.shows)
 
 
 def _home(data: SiteData, _) -> dict:
@@ -161,6 +180,10 @@ INDICATOR_KINDS: tuple[Kind, ...] = (
          label=N_("the printable view of %(item)s")),
 )
 INDICATOR_PARTS = {"facts": "_indicator_facts.html", "sections": "_indicator_sections.html"}
+# Each indicator's own download, also written where its file is read (once, for all languages).
+INDICATOR_JSON = Kind("indicator_json", lambda year, code: f"data/indicators/{year}/{code}.json",
+                      key=lambda ind: (ind.year_key, ind.code), shared=True,
+                      label=N_("the JSON of %(item)s"))
 
 # The pages that list indicators, rendered once every indicator is read.
 KINDS: tuple[Kind, ...] = (
@@ -187,7 +210,12 @@ KINDS: tuple[Kind, ...] = (
     Kind("agency_json", lambda code: f"data/agencies/{code}.json",
          each=lambda data: opendata.agencies_with_data(data.cat), key=lambda a: (a.code,),
          groups=_agency_groups, shows=frozenset({"json"}), label=N_("the JSON of agency %(item)s"),
-         make=lambda data, a: opendata.json_file(data.cat.by_agency[a.code]), shared=True),
+         make=lambda data, a: opendata.json_file(data.cat.by_agency[a.code], data.cat,
+                                                 data.exporting, data.built), shared=True),
+    Kind("year_csv", lambda key: f"data/years/{key}.csv", each=lambda data: data.cat.years,
+         groups=lambda year: frozenset({f"year:{year}"}), shows=frozenset({"csv"}),
+         make=lambda data, year: opendata.csv_file(data.cat.by_year[year]), shared=True,
+         label=N_("the CSV of fiscal year %(item)s")),
     Kind("YEARS", lambda: "years/index.html", "year_index.html", sitemap=True),
     Kind("year", lambda key: f"years/{key}.html", "year.html", each=lambda data: data.cat.years,
          item="year", groups=lambda year: frozenset({f"year:{year}"}), sitemap=True),
@@ -201,16 +229,36 @@ KINDS: tuple[Kind, ...] = (
          make=lambda data, _: search.index_script(data.cat, data.labels, data.prefix)),  # says texts' size
     Kind("search_texts", lambda: "search-texts.js", shows=frozenset({"texts"}), shared=True,
          make=lambda data, _: search.texts_script(data.cat)),
-    Kind("DATA", lambda: "data/index.html", "data.html", sitemap=True),
     Kind("REPORTING", lambda: "reporting.html", "reporting.html", sitemap=True,
          shows=frozenset({"reporting"}),
          context=lambda data, _: {"build_date": data.built, "gaps": lambda: reporting.by_agency(
              data.cat, data.built, data.cat.site.report_days)}),  # made only when rendered
     Kind("PRINT_CSS", lambda: "print.css", "print.css", groups=lambda _: frozenset()),
-    Kind("all_csv", lambda: "data/indicators.csv", shows=frozenset({"csv"}),
-         make=lambda data, _: opendata.csv_file(data.cat.indicators), shared=True),
-    Kind("all_json", lambda: "data/indicators.json", shows=frozenset({"json"}),
-         make=lambda data, _: opendata.json_file(data.cat.indicators), shared=True),
+    # The site-wide downloads, then the page that lists them with their sizes.
+    Kind("table_csv", lambda name: f"data/{name}.csv", each=lambda data: opendata.TABLES,
+         key=lambda table: (table.name,), shows=frozenset({"csv"}), shared=True,
+         make=lambda data, table: opendata.table_file(table, data.cat, data.exporting)),
+    Kind("all_json", lambda: "data/indicators.json", shows=frozenset({"json"}), shared=True,
+         make=lambda data, _: opendata.json_file(data.cat.indicators, data.cat, data.exporting,
+                                                 data.built)),
+    Kind("workbook", lambda: "data/indicators.xlsx", shows=frozenset({"csv"}), shared=True,
+         make=lambda data, _: workbook.make(data.cat, data.exporting, data.built)),
+    Kind("datapackage", lambda: "data/datapackage.json", shows=frozenset({"csv"}), shared=True,
+         make=lambda data, _: metadata.datapackage(data)),
+    Kind("dcat", lambda: "data/catalog.jsonld", shows=frozenset({"csv", "json"}), shared=True,
+         make=lambda data, _: metadata.dcat(data)),
+    Kind("thai_gdc", lambda: "data/thai-gdc.json", shows=frozenset({"csv", "json"}),
+         shared=True, make=lambda data, _: metadata.thai_gdc(data)),
+    Kind("DATA", lambda: "data/index.html", "data.html", sitemap=True,
+         shows=frozenset({"csv", "json"}),
+         context=lambda data, _: {"built": data.built, "size": data.size}),
+    Kind("content_page", lambda name: f"pages/{name}.html", "content_page.html",
+         each=lambda data: data.cat.site.pages, key=lambda page: (page.name,), item="page",
+         groups=lambda _: frozenset(), sitemap=True, label=N_("the page %(item)s")),
+    Kind("NOT_FOUND", lambda: "404.html", "404.html", groups=lambda _: frozenset(),
+         context=lambda data, _: {"anywhere": True}),  # a host shows it at any address
+    Kind("ROBOTS", lambda: "robots.txt", groups=lambda _: frozenset(), shared=True,
+         make=lambda data, _: metadata.robots(data.cat.site)),
     Kind("content_file", lambda rel: rel, each=lambda data: data.files,
          key=lambda f: (f.rel,), groups=lambda _: frozenset(), shows=frozenset(),
          make=lambda data, f: f.path.read_bytes(), label=N_("the file %(item)s"), shared=True),
@@ -244,7 +292,7 @@ def claims(data: SiteData) -> Iterator[tuple[str, Kind, Any]]:
     as its letters' case aside (a zip unpacked on Windows or macOS would merge them)."""
     for lang in data.cat.site.languages:
         prefix = language_prefix(data.cat.site, lang)
-        for kind in INDICATOR_KINDS:
+        for kind in INDICATOR_KINDS + (() if prefix else (INDICATOR_JSON,)):
             for ind in data.cat.indicators:
                 yield prefix + kind.path_of(ind), kind, ind
         for kind in KINDS + ((SITEMAP,) if data.cat.site.base_url else ()):
@@ -255,11 +303,12 @@ def claims(data: SiteData) -> Iterator[tuple[str, Kind, Any]]:
 
 
 def _link(kind: Kind) -> Callable[..., str] | str:
-    return kind.path if kind.each or kind in INDICATOR_KINDS else kind.path()
+    return kind.path if kind.each or kind.key is not Kind.key else kind.path()
 
 
 # Where pages live, for templates and code: urls.agency("5042"), urls.year("2564"), urls.HOME.
-urls = SimpleNamespace(**{kind.name: _link(kind) for kind in INDICATOR_KINDS + KINDS})
+urls = SimpleNamespace(**{kind.name: _link(kind)
+                          for kind in INDICATOR_KINDS + (INDICATOR_JSON,) + KINDS})
 
 
 def language_prefix(site, lang: str) -> str:

@@ -33,7 +33,7 @@ from .write import (JOURNAL, STATE, Staging, Writer, check_output_dir, has_site,
                     recover)
 
 CACHE = "cache.pickle"
-CACHE_FORMAT = "kpisite results 2"  # a cache of another layout is not read
+CACHE_FORMAT = "kpisite results 3"  # a cache of another layout is not read
 THEME_FOLDERS = ("templates", "static", "schema", "kpisite")
 
 
@@ -58,10 +58,10 @@ class Built:
     def site_pages(self, catalog: Catalog) -> Iterator[tuple[Renderer, pages.Page]]:
         """Every page that lists indicators, in each language, with its language's renderer
         (the downloads, one for all languages, come with the first)."""
-        built = thai.build_date()
+        built, sizes = thai.build_date(), {}  # the downloads' sizes, for every language's page
         for renderer in self.renderers:
             data = pages.SiteData(catalog, built, self.history, renderer.labels, self.files,
-                                  renderer.prefix)
+                                  renderer.prefix, sizes)
             for page in pages.site_pages(data):
                 yield renderer, page
 
@@ -103,7 +103,7 @@ def build(project: Project, out: Path, strict: bool = False, jobs: int | None = 
 
 def _build_locked(project, out, strict, jobs, theme, site, site_problems, by_language, settled):
     """The build, holding the output folder's lock: gather, check, then publish."""
-    key = cache_key(project, theme)
+    key = cache_key(project, theme, site)
     cached, facts = read_cache(out, key)
     history = history_mod.load(project.root, project.indicators, facts)
     files, found = find_yaml_files(project.indicators, project.root, project.content)
@@ -146,13 +146,13 @@ def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: Cach
     the exports the workers make, come last). So no core waits for the other at the end.
     """
     team.publish((str(stage.dir), built.relations))
-    for rel, (result, blob) in reused.items():
+    for rel, (result, kept) in reused.items():
         if result.related != built.relations.get(rel):  # another year or agency changed
             _render_again(built, publisher, stage, rel, cache)
             continue
         for page in result.pages:
             os.link(built.out / page, stage.path(page))
-        cache.add(rel, blob)
+        cache.add(rel, kept)
     data_files = []
     for renderer, page in built.site_pages(built.catalog):
         if page.shows <= pages.LISTING:  # what the light copies hold
@@ -175,7 +175,8 @@ def _render_again(built: Built, publisher: Publisher, stage: Staging, rel: str,
     publisher.publish(result, ind, Writer(str(stage.dir)), built.relations.get(rel))
     kept = built.results[rel]  # the catalog's copy: the same facts, and its exports
     kept.pages, kept.related = result.pages, result.related
-    cache.add(rel, pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
+    exports, blob = entry(result)
+    cache.add(rel, (blob, exports))
 
 
 def _write_site_page(built: Built, stage: Staging, renderer: Renderer, page: pages.Page) -> None:
@@ -190,7 +191,7 @@ def _take(built: Built, published, cache: CacheWriter) -> None:
     for rel, page_paths, exports, blob in published:
         result = built.results[rel]
         result.pages, result.indicator.exports = page_paths, exports
-        cache.add(rel, blob)
+        cache.add(rel, (blob, exports))
 
 
 class Publisher:
@@ -218,8 +219,7 @@ class Publisher:
             result, ind = kept.pop()  # and the whole indicator can go
             result.indicator = ind.without_texts()
             self.publish(result, ind, out, relations.get(result.rel))
-            yield (result.rel, result.pages, result.indicator.exports,
-                   pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
+            yield (result.rel, result.pages, *entry(result))
 
     def publish(self, result: FileResult, ind: model.Indicator, out, related=None) -> None:
         """Write the pages of an indicator; its result gets their paths and its exports."""
@@ -238,19 +238,41 @@ class Publisher:
             for path, html in made:
                 out.write(path, html)
                 written.append(path)
+        exports = search.exports(ind) | opendata.exports(ind, self.exporting)
+        if ind.published:  # its download, beside its pages
+            path = pages.urls.indicator_json(ind.year_key, ind.code)
+            out.write(path, opendata.indicator_document(exports, self.exporting.site,
+                                                        thai.build_date()))
+            written.append(path)
         result.pages = written
-        result.indicator.exports = search.exports(ind) | opendata.exports(ind, self.exporting)
+        result.indicator.exports = exports
 
 
 # -- the cache of the last build's results ----------------------------------------------------
 
-def cache_key(project: Project, theme: Theme) -> str:
+def entry(result: FileResult) -> tuple[dict, bytes]:
+    """A result as the cache keeps it: pickled without its exports, and its exports (so the
+    exports cross from a worker to the parent once, not inside the pickle too)."""
+    ind = result.indicator
+    exports = ind.exports if ind is not None else {}
+    if ind is not None:
+        ind.exports = {}
+    try:
+        return exports, pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+    finally:
+        if ind is not None:
+            ind.exports = exports
+
+
+def cache_key(project: Project, theme: Theme, site: model.Site) -> str:
     """A hash of everything besides an indicator's own file that its pages depend on."""
     h = hashlib.blake2b(theme.key.encode(), digest_size=16)
     h.update(thai.build_date().isoformat().encode())  # pages say what is overdue today
     for name in SITE_FILES.values():
         path = project.content / name
         h.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))
+    for page in site.pages:  # every page's footer links them
+        h.update(page.source.encode() + b"\0" + page.title.encode() + page.title_en.encode())
     return h.hexdigest()
 
 
@@ -262,7 +284,10 @@ def _reusable(project: Project, out: Path, files: list[Path], cached: dict[str, 
         rel = relative(path, project.root)
         if rel not in cached:
             continue
-        old = pickle.loads(cached[rel])
+        blob, exports = cached[rel]
+        old = pickle.loads(blob)
+        if old.indicator is not None:
+            old.indicator.exports = exports
         if old.digest != digest(path.read_bytes()) or old.history_key != history.key(rel):
             continue
         if all((out / p).is_file() for p in old.pages):
@@ -299,8 +324,9 @@ class CacheWriter:
         pickle.dump((CACHE_FORMAT, key), self.file, pickle.HIGHEST_PROTOCOL)
         pickle.dump(facts, self.file, pickle.HIGHEST_PROTOCOL)
 
-    def add(self, rel: str, blob: bytes) -> None:
-        pickle.dump((rel, blob), self.file, pickle.HIGHEST_PROTOCOL)
+    def add(self, rel: str, entry: tuple[bytes, dict]) -> None:
+        """A file's result: pickled without its exports, and its exports."""
+        pickle.dump((rel, entry), self.file, pickle.HIGHEST_PROTOCOL)
 
     def close(self) -> Path:
         """The finished cache file, to put in place with the site (Staging.commit)."""

@@ -18,7 +18,7 @@ from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, escape
 
 from . import THEME, catalog as catalog_mod, chart, history as history_mod, markup, model
-from . import opendata, pages, related as related_mod, reporting, thai
+from . import metadata, opendata, pages, related as related_mod, reporting, thai
 from .i18n import N_, Words, standard
 from .pages import INDICATOR_KINDS, INDICATOR_PARTS, Page
 
@@ -188,14 +188,15 @@ class Labels:
         value = getattr(obj, name)
         return value if self.native else getattr(obj, name + self.twin, None) or value or ""
 
-    def prose(self, obj, name: str, key: str) -> Markup:
-        """A Markdown text, rendered, in the page's language or marked as the content's."""
+    def prose(self, obj, name: str, key: str, shift: int = 2) -> Markup:
+        """A Markdown text, rendered, in the page's language or marked as the content's
+        (`shift`: markup.render's, 0 for a page of its own)."""
         value = getattr(obj, name)
         other = None if self.native else getattr(obj, name + self.twin, None)
         if self.native or other or not value:
-            return markup.render(other or value, key)
+            return markup.render(other or value, key, shift)
         return Markup('<div lang="%s">%s</div>') % (self.content_lang,
-                                                   markup.render(value, key))
+                                                   markup.render(value, key, shift))
 
     def items(self, obj, name: str) -> list:
         """A list of texts (evidence, projects, tags), in the page's language or marked."""
@@ -356,7 +357,8 @@ class Renderer:
         # Functions of one thing are filters ({{ node | heading }}): Jinja calls a filter
         # directly, a global function through the context (2 µs a call).
         env.filters.update(num=model.fmt, reported=labels.reported, with_unit=labels.with_unit,
-                           md=markup.render, date=words.date, message=words.message,
+                           md=markup.render, plain_text=markup.plain, date=words.date,
+                           message=words.message,
                            target=labels.target, t=labels.text, t_plain=labels.plain,
                            t_md=labels.prose, t_list=labels.items, own=labels.own,
                            t_attr=labels.in_language, with_unit_plain=labels.with_unit_plain,
@@ -365,11 +367,12 @@ class Renderer:
                            heading_plain=labels.node_heading_plain, year_short=labels.year_short,
                            year_label=labels.year_label, quarter_months=labels.quarter_months,
                            change=labels.change_line, percent=labels.percent,
-                           change_summary=labels.change_summary)
+                           change_summary=labels.change_summary, bytes=words.size)
         env.globals.update(
             site=site, urls=pages.urls, opendata=opendata, year_span=thai.year_span,
+            dataset_ld=lambda ind, root: metadata.dataset_ld(ind, site, words, root),
             STATUSES=labels.statuses, TYPES=labels.types, RESULT_LEVELS=labels.result_levels,
-            STATUS_RULE=words(model.STATUS_RULE),
+            STATUS_RULE=words(model.STATUS_RULE), CSV_NOTE=words(metadata.CSV_NOTE),
             quarter_chart=lambda ind: chart.quarter_chart(ind, labels.not_reported),
             series_chart=lambda points: chart.comparison_chart(
                 [(labels.year_short(p.year_key), p.achieved, p.target) for p in points],
@@ -408,11 +411,14 @@ class Renderer:
             return page.make()
         template = self.env.get_template(page.template)
         local = page.path[len(self.prefix):]
-        top = pages.root_of(page.path)
+        top, root = pages.root_of(page.path), pages.root_of(local)
+        if page.context.get("anywhere") and self.site.base_url:  # 404.html, shown at any path
+            top = root = self.site.base_url + "/"
+            root += self.prefix
         alternates = [(lang, top + path, path) for lang in self.site.languages
                       for path in [pages.language_prefix(self.site, lang) + local]]
-        return template.render(page.context, page_path=page.path, root=pages.root_of(local),
-                               top=top, alternates=alternates)
+        return template.render(page.context, page_path=page.path, root=root, top=top,
+                               alternates=alternates)
 
     def indicator_pages(self, ind: model.Indicator, changes: list = (), history=None,
                         related=None) -> list[tuple[str, str]]:

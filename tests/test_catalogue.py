@@ -18,7 +18,8 @@ THAI = re.compile("[\u0e01-\u0e5b]")
 # patterns and digits. Synthetic content (synthetic.py) is content, and says so.
 CONTENT_VOCABULARY = {"ระดับ", "นาที", "วินาที", "ชั่วโมง", "วัน", "ลดลง", "ระยะเวลา",
                       "เปอร์เซ็นไทล์", "๐๑๒๓๔๕๖๗๘๙",
-                      "ตัวชี้วัดเจรจา", "ไม่เกิน", "ไม่มากกว่า"}  # the old pages' words (import)
+                      "ตัวชี้วัดเจรจา", "ไม่เกิน", "ไม่มากกว่า",  # the old pages' words (import)
+                      "ไทย", "อังกฤษ"}  # values the thai_gdc catalogue stores (metadata.py)
 PATTERN = re.compile(r"^\^|\[0-9๐-๙\]|\[ก-|\(\?P<")  # regular expressions read content
 
 

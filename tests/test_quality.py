@@ -53,7 +53,7 @@ FACTS_WITHOUT_JS = {
     "indicator": ["95 / 100", "ร้อยละ 80", "ประเด็นสำคัญที่ได้จากเครือข่ายประชาสังคม", "๕.๒.๑.๑"],
     "printable-view": ["95 / 100", "ร้อยละ 80", "ประเด็นสำคัญที่ได้จากเครือข่ายประชาสังคม"],
     "search": ["การค้นหาต้องใช้ JavaScript"],
-    "data": ["ตัวชี้วัดทั้งหมด (CSV)", "q1_result"],
+    "data": ["indicators.csv", "indicators.xlsx", "q1_result"],
 }
 
 
