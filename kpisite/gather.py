@@ -138,6 +138,10 @@ def load_site(project: Project, theme: Theme, texts: dict[str, str] | None = Non
         return None, problems
     problems += newsite.version_problems(project.root, sources["site"].data.get("kpisite"))
     written, found = content_pages(project)
+    emblem = (sources["site"].data.get("emblem") or "").strip()
+    if emblem and not (project.content / FILES_FOLDER / emblem).is_file():
+        found.append(sources["site"].problem(("emblem",), _(
+            "no file %(file)s in content/static/: the emblem is an image there", file=emblem)))
     site = model.site_from(sources["site"].data, sources["agencies"].data,
                            sources["strategy"].data)
     return (replace(site, pages=written), problems + found) if not errors(found) else \

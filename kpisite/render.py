@@ -344,6 +344,13 @@ def _memoised_series(macros) -> dict:
 NO_RELATED = related_mod.Related()
 
 
+def css_string(text: str) -> Markup:
+    """Text as a CSS string, every character but letters, digits and spaces escaped: content
+    in a stylesheet can then neither end the string nor the <style> element."""
+    return Markup('"' + "".join(c if c.isalnum() and c.isascii() or c == " " else
+                                f"\\{ord(c):x} " for c in str(text)) + '"')
+
+
 class Renderer:
     """Renders pages of one site in one language; one instance per build (shared by worker
     processes)."""
@@ -367,12 +374,14 @@ class Renderer:
                            heading_plain=labels.node_heading_plain, year_short=labels.year_short,
                            year_label=labels.year_label, quarter_months=labels.quarter_months,
                            change=labels.change_line, percent=labels.percent,
-                           change_summary=labels.change_summary, bytes=words.size)
+                           change_summary=labels.change_summary, bytes=words.size,
+                           css_string=css_string)
         env.globals.update(
             site=site, urls=pages.urls, opendata=opendata, year_span=thai.year_span,
             dataset_ld=lambda ind, root: metadata.dataset_ld(ind, site, words, root),
             STATUSES=labels.statuses, TYPES=labels.types, RESULT_LEVELS=labels.result_levels,
             STATUS_RULE=words(model.STATUS_RULE), CSV_NOTE=words(metadata.CSV_NOTE),
+            print_date=thai.build_date(),  # what printed sheets say (SOURCE_DATE_EPOCH)
             quarter_chart=lambda ind: chart.quarter_chart(ind, labels.not_reported),
             series_chart=lambda points: chart.comparison_chart(
                 [(labels.year_short(p.year_key), p.achieved, p.target) for p in points],

