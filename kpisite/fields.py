@@ -34,15 +34,17 @@ class Column:
     get: Callable[[Any, Any], Any]  # (indicator or row, Exporting) -> value; None: empty
     values: tuple = ()  # for the title's and description's placeholders
     type: str = "string"  # Table Schema: string, number, integer, boolean
-    title: str = ""  # message id: a short heading (the workbook's); "" = the description
+    title: Any = ""  # a short heading (the workbook's): message id or Message; "" = description
     json: bool = True  # False: in the CSV and the workbook only (a plain-text copy)
 
     @property
     def text(self) -> Message:
-        return Message(self.description, self.values)
+        return Message(self.description, self.values) if self.description else self.heading
 
     @property
     def heading(self) -> Message:
+        if isinstance(self.title, Message):
+            return self.title
         return Message(self.title or self.description, self.values)
 
 

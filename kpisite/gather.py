@@ -181,9 +181,12 @@ def content_pages(project: Project) -> tuple[tuple[model.ContentPage, ...], list
 
 
 def _page_text(path: Path, rel: str) -> tuple[str, str, Problem | None]:
+    if path.stat().st_size > MAX_FILE_BYTES:  # not read at all
+        return "", "", Problem(rel, None, "", bilingual(_(
+            "too long or too deeply nested for a page (%(limit)s): shorten it", limit="bytes")))
     raw = path.read_bytes()
     try:
-        text = raw[:MAX_FILE_BYTES].decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         return "", "", Problem(rel, raw[:e.start].count(b"\n") + 1, "", bilingual(_(
             "not UTF-8 text: save the file as UTF-8")))
@@ -192,10 +195,9 @@ def _page_text(path: Path, rel: str) -> tuple[str, str, Problem | None]:
         return "", "", Problem(rel, 1, "", bilingual(_(
             'the first line must be the page\'s title, as "# Title"')))
     limit = markup.too_much(body)
-    if len(raw) > MAX_FILE_BYTES or limit:
+    if limit:
         return "", "", Problem(rel, None, "", bilingual(_(
-            "too long or too deeply nested for a page (%(limit)s): shorten it",
-            limit=limit[0] if limit else "bytes")))
+            "too long or too deeply nested for a page (%(limit)s): shorten it", limit=limit[0])))
     return first[2:].strip(), body.strip(), None
 
 

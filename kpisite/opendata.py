@@ -23,12 +23,11 @@ import json
 import re
 import zlib
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from . import __version__, fields, markup, thai, workbook
 from .fields import Column
-from .i18n import N_
+from .i18n import N_, Message
 
 if TYPE_CHECKING:
     from .i18n import Words
@@ -82,8 +81,6 @@ ENGLISH = N_("%(field)s, in English")
 
 
 def _title(f: fields.Field) -> Any:
-    from .i18n import Message
-
     # A twin has its field's label: "<label>, in English".
     return Message(ENGLISH, (("field", Message(f.label)),)) if f.translation_of else \
         Message(f.label)
@@ -110,7 +107,7 @@ def field_columns(f: fields.Field, of: Callable = lambda row: row, prefix: str =
     got = lambda row, s, get=get: get(of(row), s)  # noqa: E731
     if f.kind == "markdown":
         return (_column(name, title, got, f.hint),
-                _column(f"{name}_text", _wrap(PLAIN, title),
+                _column(f"{name}_text", Message(PLAIN, (("field", title),)),
                         lambda row, s, k=f.key: markup.plain(getattr(of(row), k) or "") or None,
                         "", json=False))
     if f.kind == "pair":
@@ -137,32 +134,12 @@ class _Empty:
 _EMPTY = _Empty()
 
 
-def _wrap(msgid: str, title) -> Any:
-    from .i18n import Message
-
-    return Message(msgid, (("field", title),))
-
-
 def _column(name: str, title, get: Callable, hint: str = "", type: str = "string",
             json: bool = True) -> Column:
-    """A column whose title is a Message (a field's label, perhaps within a phrase)."""
     from .i18n import Message
 
-    title = Message(title) if isinstance(title, str) else title
-    return _TitledColumn(name, hint or "", get, (), type, "", json, title)
-
-
-@dataclass(frozen=True)
-class _TitledColumn(Column):
-    message: Any = None  # the title as a Message
-
-    @property
-    def heading(self):
-        return self.message
-
-    @property
-    def text(self):
-        return self.message if not self.description else super().text
+    return Column(name, hint, get, (), type, Message(title) if isinstance(title, str) else title,
+                  json)
 
 
 def _columns(table: tuple, of: Callable = lambda row: row) -> tuple[Column, ...]:
@@ -171,10 +148,6 @@ def _columns(table: tuple, of: Callable = lambda row: row) -> tuple[Column, ...]
 
 def _row_of(row):
     return row[1]
-
-
-def _indicator_of(row):
-    return row[0]
 
 
 ROW_ID = Column("indicator_id", N_("The indicator's identifier (indicators.id)"),
@@ -249,47 +222,20 @@ CHILDREN = tuple(t for t in TABLES if t.rows and t is not INDICATORS)
 # -- cells ------------------------------------------------------------------------------------
 
 def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str) and _formula(value):
-        return "'" + value  # text a spreadsheet would run as a formula (numbers are not str)
-    return str(value)
-
-
-def _formula(text: str) -> bool:
-    """Whether a spreadsheet would read the cell as a formula: its first character that is not
-    blank is =, + or @, or a - with more after it (a report that is just "-" stays "-")."""
-    stripped = text.lstrip()
-    first = stripped[:1]
-    return first in ("=", "+", "@") or (first == "-" and len(stripped.rstrip()) > 1)
-
-
-_to_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps makes one a call
-
-
-def _json_value(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, Decimal)):
-        return str(value)  # a JSON number with the recorded digits
-    return _to_json(value)
+    """A value as a CSV cell (the formula guard included)."""
+    return _encoded([value])[0][0]
 
 
 def _csv_lines(table: Table, rows: Iterable, out: Exporting) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([_cell(column.get(row, out)) for column in table.columns])
+    csv.writer(buffer, lineterminator="\r\n").writerows(
+        [_encoded([column.get(row, out) for column in table.columns])[0] for row in rows])
     return buffer.getvalue().encode("utf-8")
 
 
-def _json_object(columns: Iterable[Column], row, out: Exporting) -> str:
-    return "{" + ", ".join([f'"{c.name}": {_json_value(c.get(row, out))}'
-                            for c in columns]) + "}"
+def _json_object(columns: tuple[Column, ...], row, out: Exporting) -> str:
+    texts = _encoded([c.get(row, out) for c in columns])[1]
+    return "{" + ", ".join([f'"{c.name}": {t}' for c, t in zip(columns, texts)]) + "}"
 
 
 def exports(ind: Indicator, out: Exporting) -> dict:
@@ -330,7 +276,9 @@ unpack = zlib.decompress
 
 
 _json_text = json.encoder.encode_basestring  # a str as JSON, non-ASCII kept (C, one call)
-_FORMULA = re.compile(r"\s*(?:[=+@]|-.*\S)", re.S)  # what _formula says, in one match
+# A cell a spreadsheet would run as a formula: its first character that is not blank is =, +
+# or @, or a - with more after it (a report that is just "-" stays "-").
+_FORMULA = re.compile(r"\s*(?:[=+@]|-.*\S)", re.S)
 
 
 def _encoded(values: list) -> tuple[list[str], list[str]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator
 
@@ -48,7 +49,7 @@ class SiteData:
     prefix: str = ""  # the folder of the language being built: "" or "en/"
     sizes: dict = field(default_factory=dict)  # path -> bytes, of the downloads made so far
 
-    @property
+    @cached_property
     def exporting(self):
         return opendata.Exporting(self.cat.site, standard("th"))  # the downloads are in Thai
 

@@ -200,6 +200,7 @@ class Publisher:
     def __init__(self, reader: Reader, renderers: list[Renderer], site: model.Site):
         self.reader, self.renderers = reader, renderers
         self.exporting = opendata.Exporting(site, standard("th"))
+        self.built = thai.build_date()  # what the indicators' JSON documents say
 
     def read(self, path: Path) -> tuple[FileResult, tuple | None]:
         """Phase 1: the file's result (a light copy), and what this worker keeps for phase 2:
@@ -242,7 +243,7 @@ class Publisher:
         if ind.published:  # its download, beside its pages
             path = pages.urls.indicator_json(ind.year_key, ind.code)
             out.write(path, opendata.indicator_document(exports, self.exporting.site,
-                                                        thai.build_date()))
+                                                        self.built))
             written.append(path)
         result.pages = written
         result.indicator.exports = exports
