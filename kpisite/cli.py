@@ -62,7 +62,8 @@ def parser() -> argparse.ArgumentParser:
                         help=say(N_("how problems are printed (github: annotations for pull "
                                  "requests)")))
 
-    content_options(sub.add_parser("build", help=say(N_("check the content, then build the site"))))
+    bld = sub.add_parser("build", help=say(N_("check the content, then build the site")))
+    content_options(bld)
     chk = sub.add_parser("check", help=say(N_("check the content; write nothing")))
     content_options(chk, out=False)
     chk.add_argument("--untranslated", metavar="LANG", help=say(N_(
@@ -81,6 +82,10 @@ def parser() -> argparse.ArgumentParser:
 
     bun = sub.add_parser("bundle", help=say(N_("build, then zip the site for offline reading")))
     content_options(bun)
+    for sp in (bld, bun):
+        sp.add_argument("--booklets", action=argparse.BooleanOptionalAction, default=None,
+                        help=say(N_("also print the PDF booklets of each agency and fiscal year "
+                                    "(needs Chromium; site.yaml booklets: true when left out)")))
     bun.add_argument("--output", type=Path, default=None,
                      help=say(N_("the zip file (site.zip when left out)")))
 
@@ -256,7 +261,8 @@ def _build_or_check(project: gather.Project, args) -> int:
             problems = gather.check(project, args.strict).problems
         else:
             out = _out(project, args)
-            problems = publish.build(project, out, args.strict).problems
+            problems = publish.build(project, out, args.strict,
+                                     booklets=args.booklets).problems
     except ContentError as exc:
         print(report(exc.problems, args.format), file=sys.stderr)
         print(bilingual(_("the site was not built: fix the errors above first (nothing was "

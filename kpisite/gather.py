@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
-from . import history as history_mod, markup, model, newsite, pages, related, validate
+from . import booklets, history as history_mod, markup, model, newsite, pages, related, validate
 from .catalog import Catalog
 from .diagnostics import Problem, errors, promote
 from .i18n import _, bilingual
@@ -293,7 +293,9 @@ def page_clashes(project: Project, catalog: Catalog, files: list[model.ContentFi
     codes = list(catalog.site.agencies)
     lines = lambda code: find_line(agencies.read_text("utf-8-sig"),  # noqa: E731 (only on a clash)
                                    ("agencies", codes.index(code), "code"))
-    data = pages.SiteData(catalog, None, None, files=files)
+    # The booklets' paths are the site's even in builds that make none.
+    data = pages.SiteData(catalog, None, None, files=files,
+                          booklets=booklets.plan(catalog))
     return validate.page_clashes(pages.claims(data), project.root,
                                  (relative(agencies, project.root), lines))
 

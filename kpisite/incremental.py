@@ -88,7 +88,9 @@ class Preview:
     def build(self) -> None:
         """Build everything again, with a new Theme."""
         i18n.standard.cache_clear()  # the commands' messages too: the catalogue may have changed
-        self.built = build(self.project, self.out, self.strict, self.jobs, self.new_theme())
+        # No booklets: they take seconds each, and the preview must not wait for them.
+        self.built = build(self.project, self.out, self.strict, self.jobs, self.new_theme(),
+                           booklets=False)
         self.catalog = self.built.catalog
         self.summaries = {rel: Summary.of(r) for rel, r in self.built.results.items()}
         self._check_across()

@@ -364,6 +364,7 @@ class Site:
     publisher: str = ""  # who publishes the data ('' = the organization)
     contact: str = ""  # an e-mail address or a web address for questions about the data
     emblem: str = ""  # an image of content/static/ for printed letterheads, e.g. emblem.png
+    booklets: bool = False  # builds print the PDF booklets (they take Chromium, and time)
     thai_gdc: dict = field(default_factory=dict)  # the Thai government data catalogue's fields
     pages: tuple = ()  # ContentPage: the office's own pages (about, licence, contact, ...)
     agencies: dict[str, Agency] = field(default_factory=dict)
@@ -458,6 +459,7 @@ def site_from(config: dict, agencies: dict, strategy: dict) -> Site:
         publisher=(config.get("publisher") or "").strip(),
         contact=(config.get("contact") or "").strip(),
         emblem=(config.get("emblem") or "").strip(),
+        booklets=bool(config.get("booklets")),
         thai_gdc={k: v for k, v in (config.get("thai_gdc") or {}).items() if v not in (None, "")},
         agencies={code_text(a["code"]): Agency(code_text(a["code"]), a.get("name") or "",
                                                a.get("name_en") or "",

@@ -48,10 +48,16 @@ class SiteData:
     files: list = field(default_factory=list)  # gather.ContentFile: published as they are
     prefix: str = ""  # the folder of the language being built: "" or "en/"
     sizes: dict = field(default_factory=dict)  # path -> bytes, of the downloads made so far
+    booklets: list = field(default_factory=list)  # booklets.Booklet: this build's PDF booklets
 
     @cached_property
     def exporting(self):
         return opendata.Exporting(self.cat.site, standard("th"))  # the downloads are in Thai
+
+    @cached_property
+    def booklet_paths(self) -> dict[tuple[str, str], str]:
+        """(year, agency code) -> the booklet's path ('' for every agency's of the year)."""
+        return {(b.year, b.agency.code if b.agency else ""): b.path for b in self.booklets}
 
     def made(self, path: str, content: str | bytes) -> str | bytes:
         self.sizes[path] = len(content.encode() if isinstance(content, str) else content)
@@ -92,7 +98,8 @@ class Kind:
             return  # made once, with the first language's pages
         prefix = "" if self.shared else data.prefix
         for item in self.each(data) if self.each else [None]:
-            context = {"cat": data.cat, **({self.item: item} if self.item else {}),
+            context = {"cat": data.cat, "booklets": data.booklet_paths,
+                       **({self.item: item} if self.item else {}),
                        **self.context(data, item)}
             path = prefix + self.path_of(item)
             make = (lambda item=item, path=path: data.made(path, self.make(data, item))) \
@@ -276,6 +283,17 @@ EDITOR_KINDS: tuple[Kind, ...] = (
          make=lambda data, name: (editor.BUNDLE / name).read_bytes()),
 )
 KINDS += EDITOR_KINDS
+# The PDF booklets (booklets.py): printed from the printable views once every page is written,
+# in builds that ask for them.
+BOOKLET_FOLDER = "booklets"
+BOOKLET_KINDS: tuple[Kind, ...] = (
+    Kind("agency_booklet", lambda year, code: f"{BOOKLET_FOLDER}/{year}/{code}.pdf",
+         each=lambda data: [b for b in data.booklets if b.agency],
+         key=lambda b: (b.year, b.agency.code), shared=True, label=N_("a PDF booklet")),
+    Kind("year_booklet", lambda year: f"{BOOKLET_FOLDER}/{year}.pdf",
+         each=lambda data: [b for b in data.booklets if not b.agency],
+         key=lambda b: (b.year,), shared=True, label=N_("a PDF booklet")),
+)
 EDITOR_FOLDER = "admin/"
 SITEMAP = Kind("sitemap", lambda: "sitemap.xml", make=_sitemap, shared=True)
 
@@ -296,7 +314,7 @@ def claims(data: SiteData) -> Iterator[tuple[str, Kind, Any]]:
         for kind in INDICATOR_KINDS + (() if prefix else (INDICATOR_JSON,)):
             for ind in data.cat.indicators:
                 yield prefix + kind.path_of(ind), kind, ind
-        for kind in KINDS + ((SITEMAP,) if data.cat.site.base_url else ()):
+        for kind in KINDS + BOOKLET_KINDS + ((SITEMAP,) if data.cat.site.base_url else ()):
             if kind.shared and prefix:
                 continue
             for item in kind.each(data) if kind.each else [None]:
@@ -309,7 +327,7 @@ def _link(kind: Kind) -> Callable[..., str] | str:
 
 # Where pages live, for templates and code: urls.agency("5042"), urls.year("2564"), urls.HOME.
 urls = SimpleNamespace(**{kind.name: _link(kind)
-                          for kind in INDICATOR_KINDS + (INDICATOR_JSON,) + KINDS})
+                          for kind in INDICATOR_KINDS + (INDICATOR_JSON,) + KINDS + BOOKLET_KINDS})
 
 
 def language_prefix(site, lang: str) -> str:

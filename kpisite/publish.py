@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
-from . import THEME, history as history_mod, model, opendata, pages, related, search, thai
+from . import THEME, booklets as booklets_mod, chromium, history as history_mod, model, opendata, pages, related, search, thai
 from .catalog import Catalog
 from .diagnostics import ContentError, Problem, errors
 from .gather import (SITE_FILES, FileResult, FileTookTooLong, Project, Reader, Summary,
@@ -54,6 +54,7 @@ class Built:
     files: list  # gather.ContentFile: published as they are
     relations: dict = field(default_factory=dict)  # source -> related.Related
     site_paths: set[str] = field(default_factory=set)  # the outputs of pages.site_pages()
+    booklets: list = field(default_factory=list)  # booklets.Booklet: the PDFs this build makes
 
     def site_pages(self, catalog: Catalog) -> Iterator[tuple[Renderer, pages.Page]]:
         """Every page that lists indicators, in each language, with its language's renderer
@@ -61,7 +62,7 @@ class Built:
         built, sizes = thai.build_date(), {}  # the downloads' sizes, for every language's page
         for renderer in self.renderers:
             data = pages.SiteData(catalog, built, self.history, renderer.labels, self.files,
-                                  renderer.prefix, sizes)
+                                  renderer.prefix, sizes, self.booklets)
             for page in pages.site_pages(data):
                 yield renderer, page
 
@@ -80,28 +81,33 @@ def protected(project: Project) -> tuple[list[Path], list[Path]]:
 
 
 def build(project: Project, out: Path, strict: bool = False, jobs: int | None = None,
-          theme: Theme | None = None) -> Built:
+          theme: Theme | None = None, booklets: bool | None = None) -> Built:
     """Build the site into `out`; raise ContentError (and change nothing) if the content has
-    errors."""
+    errors. `booklets`: print the PDF booklets (None: as site.yaml says)."""
     check_output_dir(out, *protected(project))
     theme = theme or Theme(site=project.root)
     site, site_problems = load_site(project, theme)
     if site is None:
         raise ContentError(site_problems)
+    if booklets is None:
+        booklets = site.booklets
+    if booklets:
+        chromium.executable()  # no browser: said now, before anything is written
     by_language = renderers(site, theme)
     with locked(out), collection_paused() as settled:
         recover(out)  # what a stopped build left: its commit finished, its staging gone
         had_site = has_site(out)  # decided under the lock: another build may have made one
         try:
             return _build_locked(project, out, strict, jobs or os.cpu_count() or 1, theme,
-                                 site, site_problems, by_language, settled)
+                                 site, site_problems, by_language, settled, booklets)
         except BaseException:
             if not had_site and not has_site(out):  # a first build that fails leaves nothing
                 shutil.rmtree(out, ignore_errors=True)
             raise
 
 
-def _build_locked(project, out, strict, jobs, theme, site, site_problems, by_language, settled):
+def _build_locked(project, out, strict, jobs, theme, site, site_problems, by_language, settled,
+                  booklets):
     """The build, holding the output folder's lock: gather, check, then publish."""
     key = cache_key(project, theme, site)
     cached, facts = read_cache(out, key)
@@ -123,7 +129,8 @@ def _build_locked(project, out, strict, jobs, theme, site, site_problems, by_lan
             raise ContentError(problems)
         built = Built(project, out, theme, site, by_language, history, results, problems,
                       site_problems + found, catalog, published,
-                      related.relations(catalog.indicators))
+                      related.relations(catalog.indicators),
+                      booklets=booklets_mod.plan(catalog) if booklets else [])
         stage = Staging(out)  # the first write: every check has passed
         cache = CacheWriter(out, key, facts)
         try:
@@ -166,6 +173,9 @@ def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: Cach
     for folder in built.theme.static_folders:  # a site's own files over the default ones
         if folder.is_dir():
             stage.copy_tree(folder, "static")
+    if built.booklets:  # printed from the pages just written, with their styles and fonts
+        booklets_mod.publish(built.booklets, built.renderers[0], stage, built.out,
+                             built.theme.key, team.jobs)
 
 
 def _render_again(built: Built, publisher: Publisher, stage: Staging, rel: str,
