@@ -57,9 +57,9 @@ def publish(booklets: list[Booklet], renderer, stage, live: Path, theme_key: str
     browsers at once (each prints one booklet at a time: memory stays bounded)."""
     path = chromium.executable()
     version = _version(path)
-    todo = []
+    todo, parts = [], Parts(stage)
     for booklet in booklets:
-        printing = Printing(booklet, renderer, stage)
+        printing = Printing(booklet, renderer, stage, parts)
         key = hashlib.blake2b((theme_key + version + printing.html()).encode(),
                               digest_size=16).hexdigest()
         old = live / booklet.path
@@ -99,12 +99,12 @@ class ThreadLocalBrowsers:
 class Printing:
     """One booklet's HTML, written beside the pages it takes its parts from, and its PDF."""
 
-    def __init__(self, booklet: Booklet, renderer, stage):
+    def __init__(self, booklet: Booklet, renderer, stage, parts: Parts):
         self.booklet, self.renderer, self.stage = booklet, renderer, stage
         name = booklet.agency.code if booklet.agency else "all"
         # At the depth of the indicators' pages, so that their relative links still lead home.
         self.temp = f"{pages.BOOKLET_FOLDER}/{booklet.year}/.{name}.html"
-        self.parts = [(ind, _part(stage.path(ind.print_path))) for ind in booklet.indicators]
+        self.parts = [(ind, parts.of(booklet.year, ind)) for ind in booklet.indicators]
 
     def html(self, numbers: list[int] | None = None, made: str = MADE) -> str:
         """`numbers`: the contents' page numbers (None: the first printing's blanks)."""
@@ -131,14 +131,25 @@ class Printing:
             site.base_url, self.stage.dir)
 
 
-def _part(print_page: str) -> str:
-    """The indicator's part of its printable view (between START and END)."""
-    with open(print_page, encoding="utf-8") as f:
-        html = f.read()
-    start, end = html.find(START), html.find(END)
-    if start < 0 or end < start:
-        raise ValueError(f"{print_page}: print.html lost its {START} ... {END} marks")
-    return html[start + len(START):end]
+class Parts:
+    """Each indicator's part of its printable view (between START and END), read once for its
+    agency's booklet and its year's (plan() gives a year's booklets one after the other; only
+    the year's parts are kept)."""
+
+    def __init__(self, stage):
+        self.stage, self.year, self.read = stage, None, {}
+
+    def of(self, year: str, ind) -> str:
+        if year != self.year:
+            self.year, self.read = year, {}
+        if ind.print_path not in self.read:
+            with open(self.stage.path(ind.print_path), encoding="utf-8") as f:
+                html = f.read()
+            start, end = html.find(START), html.find(END)
+            if start < 0 or end < start:
+                raise ValueError(f"{ind.print_path}: print.html lost its {START} ... {END} marks")
+            self.read[ind.print_path] = html[start + len(START):end]
+        return self.read[ind.print_path]
 
 
 def first_pages(pdf: bytes, count: int) -> list[int]:

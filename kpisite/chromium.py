@@ -3,8 +3,8 @@
 Chromium prints the site's pages when a reader prints them, so its PDFs follow the same print
 design (print.css: margin boxes, named pages), keep Thai text searchable (clusters such as
 sara am extract as written) and carry bookmarks and a tagged structure. It is driven over the
-DevTools protocol on a pipe (--remote-debugging-pipe: no port, no library): one browser for
-a whole build, a tab per booklet.
+DevTools protocol on a pipe (--remote-debugging-pipe: no port, no library); a Browser has one
+tab, which prints one page after another.
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-from pathlib import Path
 
 from .diagnostics import UsageError
 from .i18n import _
@@ -128,7 +127,3 @@ class Browser:
 
 class BrowserError(Exception):
     """Chromium did not do what was asked."""
-
-
-def page_url(path: Path) -> str:
-    return path.resolve().as_uri()

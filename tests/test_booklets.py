@@ -190,9 +190,9 @@ def test_the_preview_prints_no_booklets(project, tmp_path):
     assert not (tmp_path / "site/booklets").exists()
 
 
-def test_booklets_need_no_network_and_leave_no_browser(booklet_site):
+def test_booklets_leave_no_browser_behind(booklet_site):
     """Chromium ran with its profile in a temporary folder that is gone, and no process of it
-    is left behind."""
+    is left."""
     assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("kpisite-chromium-*"))
     if shutil.which("pgrep"):
         left = subprocess.run(["pgrep", "-f", "kpisite-chromium-"], capture_output=True,
