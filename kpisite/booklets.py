@@ -59,7 +59,7 @@ def publish(booklets: list[Booklet], renderer, stage, live: Path, theme_key: str
     version = _version(path)
     todo, parts = [], Parts(stage)
     for booklet in booklets:
-        printing = Printing(booklet, renderer, stage, parts)
+        printing = Printing(booklet, renderer, stage.dir, parts)
         key = hashlib.blake2b((theme_key + version + printing.html()).encode(),
                               digest_size=16).hexdigest()
         old = live / booklet.path
@@ -71,8 +71,10 @@ def publish(booklets: list[Booklet], renderer, stage, live: Path, theme_key: str
         return
     browsers = ThreadLocalBrowsers(path)
     with browsers, ThreadPoolExecutor(min(jobs, len(todo))) as pool:
+        # Every booklet is printed as if it were the print page of an indicator (see Printing).
+        base = Path(stage.path(booklets[0].indicators[0].print_path)).as_uri()
         for printing, pdf in zip(todo, pool.map(
-                lambda job: job[0].pdf(browsers.get(), job[1]), todo)):
+                lambda job: job[0].pdf(browsers.get(), base, job[1]), todo)):
             stage.write(printing[0].booklet.path, pdf)
 
 
@@ -97,38 +99,34 @@ class ThreadLocalBrowsers:
 
 
 class Printing:
-    """One booklet's HTML, written beside the pages it takes its parts from, and its PDF."""
+    """One booklet's HTML and its PDF. Its relative links are written for a page in
+    booklets/<year>/, at the depth of the indicators' print pages (indicators/<year>/), so it
+    can be printed in place of any of those: the browser loads one and replaces its document."""
 
-    def __init__(self, booklet: Booklet, renderer, stage, parts: Parts):
-        self.booklet, self.renderer, self.stage = booklet, renderer, stage
+    def __init__(self, booklet: Booklet, renderer, root: Path, parts: Parts):
+        self.booklet, self.renderer, self.root = booklet, renderer, root
         name = booklet.agency.code if booklet.agency else "all"
-        # At the depth of the indicators' pages, so that their relative links still lead home.
-        self.temp = f"{pages.BOOKLET_FOLDER}/{booklet.year}/.{name}.html"
+        self.where = f"{pages.BOOKLET_FOLDER}/{booklet.year}/{name}.html"  # for its links
         self.parts = [(ind, parts.of(booklet.year, ind)) for ind in booklet.indicators]
 
     def html(self, numbers: list[int] | None = None, made: str = MADE) -> str:
         """`numbers`: the contents' page numbers (None: the first printing's blanks)."""
-        return self.renderer.render(pages.Page(self.temp, "booklet.html", {
+        return self.renderer.render(pages.Page(self.where, "booklet.html", {
             "booklet": self.booklet, "parts": self.parts, "numbers": numbers, "made": made}))
 
-    def pdf(self, browser, key: str) -> bytes:
+    def pdf(self, browser, base: str, key: str) -> bytes:
         """Printed twice: the first printing tells the contents' page numbers."""
         made = thai.build_date()
-        path = Path(self.stage.path(self.temp))
-        try:
-            path.write_text(self.html(), encoding="utf-8")
-            numbers = first_pages(browser.pdf(path.as_uri()), len(self.parts))
-            path.write_text(self.html(numbers, self.renderer.words.date(made)), "utf-8")
-            printed = browser.pdf(path.as_uri())
-        finally:
-            path.unlink(missing_ok=True)
+        draft = browser.pdf(self.html(), base, final=False)
+        numbers = first_pages(draft, len(self.parts))
+        printed = browser.pdf(self.html(numbers, self.renderer.words.date(made)), base)
         site = self.renderer.site
         return finish(printed, {  # the title is the page's, set by Chromium
             "/Author": site.organization or site.title, "/Subject": site.title,
             "/Creator": "kpisite", SOURCE_KEY: key,
             "/CreationDate": made.strftime("D:%Y%m%d000000+07'00'"),
             "/ModDate": made.strftime("D:%Y%m%d000000+07'00'")},
-            site.base_url, self.stage.dir)
+            site.base_url, self.root)
 
 
 class Parts:
@@ -164,32 +162,95 @@ def first_pages(pdf: bytes, count: int) -> list[int]:
 
 def finish(pdf: bytes, info: dict, base_url: str, local_root: Path) -> bytes:
     """The PDF with its information set, and its links to the site's pages made public (the
-    site's address, when it has one) or left out: never a path on the machine that built it."""
-    from pypdf import PdfWriter
-    from pypdf.generic import NameObject, TextStringObject
+    site's address, when it has one) or left out: never a path on the machine that built it.
+    Only the objects that change are parsed and written again; the rest is copied as it is."""
+    from pypdf import PdfReader
+    from pypdf.generic import IndirectObject, NameObject, TextStringObject
 
-    writer = PdfWriter(clone_from=io.BytesIO(pdf))
-    root = local_root.resolve()
-    for page in writer.pages:
-        annots = page.get("/Annots")
-        for ref in list(annots.get_object() if annots else ()):
-            action = ref.get_object().get("/A")
-            uri = str(action.get("/URI", "")) if action else ""
-            if not uri.startswith("file:"):
-                continue
-            parts = urlsplit(uri)
-            try:
-                rel = Path(unquote(parts.path)).resolve().relative_to(root).as_posix()
-            except ValueError:
-                rel = ""
-            if base_url and rel:
-                public = f"{base_url}/{rel}" + (f"#{parts.fragment}" if parts.fragment else "")
-                action[NameObject("/URI")] = TextStringObject(public)
-            else:
-                annots.get_object().remove(ref)
-    writer.add_metadata(info)
+    reader, spans = PdfReader(io.BytesIO(pdf)), object_spans(pdf)
+    changed, dropped = {}, set()
+    for number, (start, end) in spans.items():
+        if b"file:" not in pdf[start:end]:
+            continue
+        annot = reader.get_object(IndirectObject(number, 0, reader))
+        action = annot.get("/A") if hasattr(annot, "get") else None
+        uri = str(action.get("/URI", "")) if action else ""
+        if not uri.startswith("file:"):
+            continue
+        public = _public(uri, base_url, local_root.resolve())
+        if public:
+            action[NameObject("/URI")] = TextStringObject(public)
+        else:  # off its page; kept, with no action, for the tagged structure that names it
+            del annot["/A"]
+            dropped.add(number)
+        changed[number] = annot
+    for page in reader.pages if dropped else ():
+        annots = page.raw_get("/Annots") if "/Annots" in page else None
+        if annots is not None and {a.idnum for a in annots.get_object()} & dropped:
+            holder = annots if isinstance(annots, IndirectObject) else page.indirect_reference
+            kept = [a for a in annots.get_object() if a.idnum not in dropped]
+            annots.get_object()[:] = kept
+            changed[holder.idnum] = holder.get_object()
+    information = reader.trailer.raw_get("/Info")
+    information.get_object().update(
+        {NameObject(k): TextStringObject(v) for k, v in info.items()})
+    changed[information.idnum] = information.get_object()
+    return _rewritten(pdf, spans, changed, reader.trailer)
+
+
+def _public(uri: str, base_url: str, root: Path) -> str:
+    """The public address of a file:// link into the site, or '' (no base_url, or not ours)."""
+    parts = urlsplit(uri)
+    try:
+        rel = Path(unquote(parts.path)).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return ""
+    if not base_url:
+        return ""
+    return f"{base_url}/{rel}" + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def object_spans(pdf: bytes) -> dict[int, tuple[int, int]]:
+    """Where each object of a PDF with one classic cross-reference table (as Chromium writes
+    them) starts and ends in the file."""
+    xref = int(pdf[pdf.rindex(b"startxref") + 9:].split()[0])
+    if not pdf.startswith(b"xref", xref) or pdf.count(b"startxref") != 1:
+        raise ValueError("not a PDF as Chromium writes them (one classic cross-reference table)")
+    starts, lines = {}, iter(pdf[xref:pdf.index(b"trailer", xref)].split(b"\n")[1:])
+    for line in lines:
+        if not line.strip():
+            continue
+        first, count = map(int, line.split())
+        for number in range(first, first + count):
+            offset, _gen, kind = next(lines).split()
+            if kind == b"n":
+                starts[number] = int(offset)
+    ends = sorted(starts.values())[1:] + [xref]
+    return {number: (start, end) for (number, start), end
+            in zip(sorted(starts.items(), key=lambda item: item[1]), ends)}
+
+
+def _rewritten(pdf: bytes, spans: dict, changed: dict, trailer) -> bytes:
+    """The PDF again: `changed` objects written anew, the rest copied as they were."""
     out = io.BytesIO()
-    writer.write(out)
+    out.write(pdf[:min(start for start, _ in spans.values())])
+    offsets = {}
+    for number, (start, end) in sorted(spans.items(), key=lambda item: item[1][0]):
+        offsets[number] = out.tell()
+        if number in changed:
+            out.write(b"%d 0 obj\n" % number)
+            changed[number].write_to_stream(out)
+            out.write(b"\nendobj\n")
+        else:
+            out.write(pdf[start:end])
+    xref, size = out.tell(), int(trailer["/Size"])
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
+    for number in range(1, size):
+        out.write(b"%010d 00000 n \n" % offsets[number] if number in offsets
+                  else b"0000000000 00000 f \n")
+    out.write(b"trailer\n")
+    trailer.write_to_stream(out)
+    out.write(b"\nstartxref\n%d\n%%%%EOF\n" % xref)
     return out.getvalue()
 
 

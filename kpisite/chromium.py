@@ -4,7 +4,7 @@ Chromium prints the site's pages when a reader prints them, so its PDFs follow t
 design (print.css: margin boxes, named pages), keep Thai text searchable (clusters such as
 sara am extract as written) and carry bookmarks and a tagged structure. It is driven over the
 DevTools protocol on a pipe (--remote-debugging-pipe: no port, no library); a Browser has one
-tab, which prints one page after another.
+tab, which prints one document after another, each put in place of the last (no navigation).
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def executable() -> str:
 
 
 class Browser:
-    """One headless Chromium for the life of a `with` block; `pdf(url)` prints a page."""
+    """One headless Chromium for the life of a `with` block; `pdf(html, base)` prints a document."""
 
     def __init__(self, path: str | None = None):
         self.path = path or executable()
@@ -59,6 +59,7 @@ class Browser:
         self.session = self.call("Target.attachToTarget", targetId=target,
                                  flatten=True)["sessionId"]
         self.call("Page.enable", self.session)
+        self.base = None  # the document the tab has loaded
         return self
 
     def __exit__(self, *exc) -> None:
@@ -108,21 +109,31 @@ class Browser:
         del self.buffer[:end + 1]
         return message
 
-    def pdf(self, url: str) -> bytes:
-        """The page at `url` printed as its CSS asks (@page size), with its headings as
-        bookmarks and a tagged structure, once the page and its fonts have loaded."""
+    def pdf(self, html: str, base: str, final: bool = True) -> bytes:
+        """`html` printed as its CSS asks (@page size), once it and its fonts and images have
+        loaded, as if it were the document at `base` (a file:// URL: its relative links are
+        read from there). `final`: with its headings as bookmarks and a tagged structure
+        (a draft printed only to learn where pages break needs neither)."""
         session = self.session
         try:
-            self.call("Page.navigate", session, url=url)
-            self.wait_for("Page.loadEventFired", session)
-            self.call("Runtime.evaluate", session, awaitPromise=True,
-                      expression="document.fonts.ready.then(() => 1)")
+            if base != self.base:  # a navigation costs ~100 ms; replacing the document ~20
+                self.call("Page.navigate", session, url=base)
+                self.wait_for("Page.loadEventFired", session)
+                self.base = base
+            frame = self.call("Page.getFrameTree", session)["frameTree"]["frame"]["id"]
+            self.call("Page.setDocumentContent", session, frameId=frame, html=html)
+            self.call("Runtime.evaluate", session, awaitPromise=True, expression=LOADED)
             printed = self.call("Page.printToPDF", session, preferCSSPageSize=True,
                                 printBackground=True, displayHeaderFooter=False,
-                                generateDocumentOutline=True, generateTaggedPDF=True)
+                                generateDocumentOutline=final, generateTaggedPDF=final)
             return base64.b64decode(printed["data"])
         finally:
             self.events.clear()
+
+
+# Resolves when the document's fonts and images are ready to print.
+LOADED = ("Promise.all([document.fonts.ready, ...Array.from(document.images, "
+          "image => image.decode().catch(() => null))]).then(() => 1)")
 
 
 class BrowserError(Exception):

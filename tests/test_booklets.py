@@ -153,6 +153,24 @@ def test_without_chromium_the_build_says_so_and_writes_nothing(project, tmp_path
     assert not out.exists()
 
 
+def strings_in(pdf: bytes) -> list[str]:
+    """Every string of every object in the file, whether anything refers to it or not."""
+    from pypdf.generic import IndirectObject
+
+    reader, found = PdfReader(io.BytesIO(pdf)), []
+
+    def walk(value):
+        if isinstance(value, str):
+            found.append(str(value))
+        elif isinstance(value, dict):
+            [walk(v) for v in value.values() if not isinstance(v, IndirectObject)]
+        elif isinstance(value, list):
+            [walk(v) for v in value if not isinstance(v, IndirectObject)]
+    for number in booklets.object_spans(pdf):
+        walk(reader.get_object(IndirectObject(number, 0, reader)))
+    return found
+
+
 def test_links_to_the_sites_pages_become_public_addresses_or_go(tmp_path):
     """A link in a printed part that leads to a page of the site: with base_url, its public
     address; without one, no link (never a file:// path of the machine that built it)."""
@@ -165,7 +183,7 @@ def test_links_to_the_sites_pages_become_public_addresses_or_go(tmp_path):
                     '</title></head><body><p><a href="../../agencies/5042.html#fy-2564">เขต</a> '
                     '<a href="https://example.org/">ภายนอก</a></p></body></html>', "utf-8")
     with chromium.Browser() as browser:
-        printed = browser.pdf(page.as_uri())
+        printed = browser.pdf(page.read_text(encoding="utf-8"), page.as_uri())
 
     def uris(pdf: bytes) -> list[str]:
         reader = PdfReader(io.BytesIO(pdf))
@@ -176,7 +194,13 @@ def test_links_to_the_sites_pages_become_public_addresses_or_go(tmp_path):
     public = booklets.finish(printed, {}, "https://kpi.example.go.th", root)
     assert sorted(uris(public)) == ["https://example.org/",
                                     "https://kpi.example.go.th/agencies/5042.html#fy-2564"]
-    assert uris(booklets.finish(printed, {}, "", root)) == ["https://example.org/"]
+    private = booklets.finish(printed, {}, "", root)
+    assert uris(private) == ["https://example.org/"]
+    # Nowhere in the file (an update appended to it would leave the old object there), and
+    # the file is whole: every page reads.
+    assert not [s for s in strings_in(public) + strings_in(private) if "file:" in s]
+    assert len(PdfReader(io.BytesIO(private), strict=True).pages) == len(
+        PdfReader(io.BytesIO(printed)).pages)
 
 
 def test_the_preview_prints_no_booklets(project, tmp_path):
