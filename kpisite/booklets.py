@@ -3,14 +3,17 @@ organisation (`build --booklets`, or `booklets: true` in site.yaml).
 
 A booklet is its indicators' printable views, as this build wrote them, behind a cover and a
 table of contents (templates/booklet.html), printed by Chromium (chromium.py) with the print
-design every printed page has. The contents' page numbers come from a first printing: where
-each indicator's section landed. A booklet is made again only when the HTML it is printed
-from changed (its hash is kept in the PDF's information); otherwise the published one stays.
+design every printed page has. The contents' page numbers come from a draft printing: where
+each indicator's section landed (for a year's booklet, of its cover and contents alone: its
+agencies' booklets tell how long each section is). A booklet is made again only when the HTML
+it is printed from changed (its hash is kept in the PDF's information); otherwise the published
+one stays.
 """
 from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import os
 import subprocess
 import threading
@@ -54,10 +57,11 @@ def publish(booklets: list[Booklet], renderer, stage, live: Path, theme_key: str
             jobs: int = 1) -> None:
     """Each booklet into the staging folder (after every printable view is there): linked from
     the live site when it was printed from the same HTML, else printed now, by `jobs`
-    browsers at once (each prints one booklet at a time: memory stays bounded)."""
+    browsers at once (each prints one booklet at a time: memory stays bounded). The agencies'
+    booklets come first: they tell how many pages each indicator takes in its year's."""
     path = chromium.executable()
     version = _version(path)
-    todo, parts = [], Parts(stage)
+    todo, parts, lengths = [], Parts(stage), {}
     for booklet in booklets:
         printing = Printing(booklet, renderer, stage.dir, parts)
         key = hashlib.blake2b((theme_key + version + printing.html()).encode(),
@@ -65,17 +69,34 @@ def publish(booklets: list[Booklet], renderer, stage, live: Path, theme_key: str
         old = live / booklet.path
         if source_key(old) == key:
             os.link(old, stage.path(booklet.path))
+            lengths[booklet.year, booklet.path] = lambda printing=printing, old=old: printing.lengths_in(
+                old.read_bytes())
         else:
             todo.append((printing, key))
     if not todo:
         return
     browsers = ThreadLocalBrowsers(path)
+    # Every booklet is printed as if it were the print page of an indicator (see Printing).
+    base = Path(stage.path(booklets[0].indicators[0].print_path)).as_uri()
     with browsers, ThreadPoolExecutor(min(jobs, len(todo))) as pool:
-        # Every booklet is printed as if it were the print page of an indicator (see Printing).
-        base = Path(stage.path(booklets[0].indicators[0].print_path)).as_uri()
-        for printing, pdf in zip(todo, pool.map(
-                lambda job: job[0].pdf(browsers.get(), base, job[1]), todo)):
-            stage.write(printing[0].booklet.path, pdf)
+        for agencies in (True, False):
+            batch = [job for job in todo if bool(job[0].booklet.agency) == agencies]
+            known = {} if agencies else part_lengths(lengths, {j[0].booklet.year for j in batch})
+            for (printing, _), pdf in zip(batch, pool.map(
+                    lambda job: job[0].pdf(browsers.get(), base, job[1], known), batch)):
+                stage.write(printing.booklet.path, pdf)
+                lengths[printing.booklet.year, printing.booklet.path] = printing.lengths
+
+
+def part_lengths(lengths: dict, years: set) -> dict[str, int]:
+    """{indicator's print page: its length in pages} from the agencies' booklets of `years`
+    (`lengths`: {(year, booklet): its parts' lengths, or how to read them from the booklet
+    published before})."""
+    found = {}
+    for (year, _path), of in lengths.items():
+        if year in years:
+            found.update(of() if callable(of) else of)
+    return found
 
 
 class ThreadLocalBrowsers:
@@ -109,17 +130,34 @@ class Printing:
         self.where = f"{pages.BOOKLET_FOLDER}/{booklet.year}/{name}.html"  # for its links
         self.parts = [(ind, parts.of(booklet.year, ind)) for ind in booklet.indicators]
 
-    def html(self, numbers: list[int] | None = None, made: str = MADE) -> str:
-        """`numbers`: the contents' page numbers (None: the first printing's blanks)."""
+    def html(self, numbers: list[int] | None = None, made: str = MADE,
+             front_only: bool = False) -> str:
+        """`numbers`: the contents' page numbers (None: the draft's blanks); `front_only`: the
+        cover and the contents alone."""
         return self.renderer.render(pages.Page(self.where, "booklet.html", {
-            "booklet": self.booklet, "parts": self.parts, "numbers": numbers, "made": made}))
+            "booklet": self.booklet, "parts": self.parts, "numbers": numbers, "made": made,
+            "front_only": front_only}))
 
-    def pdf(self, browser, base: str, key: str) -> bytes:
-        """Printed twice: the first printing tells the contents' page numbers."""
+    def pdf(self, browser, base: str, key: str, known: dict[str, int]) -> bytes:
+        """Printed with the contents' page numbers, which a draft printing tells: of the whole
+        booklet, or of its cover and contents alone when `known` has every part's length."""
         made = thai.build_date()
-        draft = browser.pdf(self.html(), base, final=False)
-        numbers = first_pages(draft, len(self.parts))
-        printed = browser.pdf(self.html(numbers, self.renderer.words.date(made)), base)
+        date = self.renderer.words.date(made)
+        counts = [known.get(ind.print_path) for ind, _ in self.parts]
+        if None in counts:
+            numbers, total = self._draft(browser, base)
+            printed = browser.pdf(self.html(numbers, date), base)
+        else:
+            _, front = sections(browser.pdf(self.html(front_only=True), base, final=False), 0)
+            numbers = list(itertools.accumulate([front + 1] + counts[:-1]))
+            total = numbers[-1] + counts[-1] - 1
+            printed = browser.pdf(self.html(numbers, date), base)
+            if sections(printed, len(self.parts)) != (numbers, total):
+                # A section as long as in its agency's booklet is a rule of the print design,
+                # so checked: should a stylesheet break it, the booklet is right all the same.
+                numbers, total = self._draft(browser, base)
+                printed = browser.pdf(self.html(numbers, date), base)
+        self.lengths = self._lengths(numbers, total)
         site = self.renderer.site
         return finish(printed, {  # the title is the page's, set by Chromium
             "/Author": site.organization or site.title, "/Subject": site.title,
@@ -127,6 +165,19 @@ class Printing:
             "/CreationDate": made.strftime("D:%Y%m%d000000+07'00'"),
             "/ModDate": made.strftime("D:%Y%m%d000000+07'00'")},
             site.base_url, self.root)
+
+    def _draft(self, browser, base: str) -> tuple[list[int], int]:
+        """The whole booklet printed once without page numbers: where its sections start."""
+        return sections(browser.pdf(self.html(), base, final=False), len(self.parts))
+
+    def lengths_in(self, pdf: bytes) -> dict[str, int]:
+        """Each part's length in pages in this booklet as printed before."""
+        return self._lengths(*sections(pdf, len(self.parts)))
+
+    def _lengths(self, numbers: list[int], total: int) -> dict[str, int]:
+        ends = numbers[1:] + [total + 1]
+        return {ind.print_path: end - start
+                for (ind, _), start, end in zip(self.parts, numbers, ends)}
 
 
 class Parts:
@@ -150,14 +201,15 @@ class Parts:
         return self.read[ind.print_path]
 
 
-def first_pages(pdf: bytes, count: int) -> list[int]:
-    """The page each indicator's section starts on (its anchor b-1, b-2, ... in the PDF)."""
+def sections(pdf: bytes, count: int) -> tuple[list[int], int]:
+    """The page each of `count` indicators' sections starts on (its anchor b-1, b-2, ... in
+    the PDF), and the number of pages."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf))
     found = {name.lstrip("/"): reader.get_destination_page_number(dest) + 1
              for name, dest in reader.named_destinations.items()}
-    return [found.get(f"b-{i}", 0) for i in range(1, count + 1)]
+    return [found.get(f"b-{i}", 0) for i in range(1, count + 1)], len(reader.pages)
 
 
 def finish(pdf: bytes, info: dict, base_url: str, local_root: Path) -> bytes:
