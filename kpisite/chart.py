@@ -9,11 +9,13 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from .linebreaks import lines
 from .model import Indicator, fmt
 
 WIDTH, HEIGHT = 520, 230
 LEFT, RIGHT, TOP, BOTTOM = 16, 16, 28, 44  # room for value labels above and quarter names below
 MISSING = 24  # height of the dashed outline that stands for a quarter not reported
+LETTER = 9.5  # the room a character takes at the labels' size (17), about: for their lines
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Bar:
     box: Markup  # x, y, width, height of the bar (or of the outline when not reported)
     value_at: Markup  # x, y of the value's text: above the bar, clear of the target line
     axis_at: Markup  # x, y of the quarter's name under the axis
+    value_lines: tuple  # the value's text in lines that fit the slot: (tspan attributes, line)
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ def quarter_chart(ind: Indicator, not_reported: str) -> Chart | None:
         bars.append(Bar(q.number, q.result is not None, label,
                         Markup(_BOX % (x, top, width, height)),
                         Markup(_POINT % (x + width / 2, value_y(top))),
-                        Markup(_POINT % (x + width / 2, HEIGHT - 20))))
+                        Markup(_POINT % (x + width / 2, HEIGHT - 20)),
+                        tspans(label, x + width / 2, slot, upward=True)))
     line = lambda y: Markup(_LINE % (WIDTH, y, y))  # noqa: E731
     return Chart(bars, fmt(ind.target), line(target_y) if target_y is not None else Markup(""),
                  line(zero), Markup(f"0 0 {WIDTH} {HEIGHT}"))
@@ -96,6 +100,8 @@ class Column:
     axis_at: Markup
     target: str  # '' when it has none
     target_line: Markup  # a short line across its slot at the target
+    value_lines: tuple  # as Bar's
+    name_lines: tuple  # the name's, under the axis
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,18 @@ def comparison_chart(items: list[tuple[str, object, object]], not_reported: str
                               Markup(_BOX % (x, top, width, height)),
                               Markup(_POINT % (x + width / 2, top - 6)),
                               Markup(_POINT % (x + width / 2, HEIGHT - 20)),
-                              fmt(target), line))
+                              fmt(target), line, tspans(label, x + width / 2, slot, upward=True),
+                              tspans(name, x + width / 2, slot, upward=False)))
     return Comparison(columns, Markup(_LINE % (WIDTH, zero, zero)),
                       Markup(f"0 0 {WIDTH} {HEIGHT}"))
+
+
+def tspans(text: str, x: float, slot: float, upward: bool) -> tuple:
+    """`text` as lines that fit a slot of the chart, each a <tspan>'s attributes and words; a
+    value's lines rise from its place above the bar, a name's go down from under the axis."""
+    found = lines(text, max(int(slot / LETTER), 1))
+    if len(found) == 1:
+        return ((Markup(""), text),)
+    first = -1.1 * (len(found) - 1) if upward else 0
+    return tuple((Markup('x="%.1f" dy="%.1fem"' % (x, first if n == 0 else 1.1)), line)
+                 for n, line in enumerate(found))

@@ -18,7 +18,7 @@ from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, escape
 
 from . import THEME, catalog as catalog_mod, chart, history as history_mod, markup, model
-from . import metadata, opendata, pages, related as related_mod, reporting, thai
+from . import linebreaks, metadata, opendata, pages, related as related_mod, reporting, thai
 from .i18n import N_, Words, standard
 from .pages import INDICATOR_KINDS, INDICATOR_PARTS, Page
 
@@ -43,9 +43,15 @@ class _Translate(NodeTransformer):
         node = self.generic_visit(node)
         parts = []
         for child in node.nodes:
-            if isinstance(child, nodes.Call) and isinstance(child.node, nodes.Name) and \
-                    child.node.name == "_format":
-                parts += self._pieces(child.args[0].value, {k.key: k.value for k in child.kwargs})
+            # {{ _(...) }} in text comes as {{ (_(...)) | breaks }} (linebreaks.Breaks): each
+            # piece gets the filter, and the words' pieces are folded at compile time.
+            marked = isinstance(child, nodes.Filter) and child.name == "breaks"
+            call = child.node if marked else child
+            if isinstance(call, nodes.Call) and isinstance(call.node, nodes.Name) and \
+                    call.node.name == "_format":
+                pieces = self._pieces(call.args[0].value, {k.key: k.value for k in call.kwargs})
+                parts += [nodes.Filter(piece, "breaks", [], [], None, None, lineno=child.lineno)
+                          for piece in pieces] if marked else pieces
             else:
                 parts.append(child)
         node.nodes = parts
@@ -109,8 +115,9 @@ def environment(words: Words, folders: list | None = None) -> Environment:
     """
     env = _Environment(loader=FileSystemLoader(folders or [TEMPLATE_DIR]), autoescape=True,
                        auto_reload=False, undefined=StrictUndefined, trim_blocks=True,
-                       lstrip_blocks=True)
+                       lstrip_blocks=True, extensions=[linebreaks.Breaks])
     env.words = words
+    env.filters["breaks"] = linebreaks.breaks  # before any template compiles: words folded in
     env.globals.update(_=words.gettext, p_=words.pgettext, _format=_format, lang=words.lang)
     return env
 
@@ -375,7 +382,7 @@ class Renderer:
                            year_label=labels.year_label, quarter_months=labels.quarter_months,
                            change=labels.change_line, percent=labels.percent,
                            change_summary=labels.change_summary, bytes=words.size,
-                           css_string=css_string)
+                           css_string=css_string, shortened=linebreaks.shortened)
         env.globals.update(
             site=site, urls=pages.urls, opendata=opendata, year_span=thai.year_span,
             dataset_ld=lambda ind, root: metadata.dataset_ld(ind, site, words, root),

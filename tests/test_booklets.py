@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from kpisite import booklets, chromium, cli, gather, publish
 
-from conftest import CONTENT, soup
+from conftest import CONTENT, compounds_across_lines, narrative_texts, soup
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -79,6 +79,16 @@ def test_a_booklet_has_a_cover_contents_and_each_indicator_on_its_own_pages(
     for number, text in enumerate(pages, 1):
         assert f"หน้า {number} / {len(pages)}" in text
         assert "file:" not in text
+
+
+def test_a_booklet_breaks_no_thai_word_across_lines(booklet_site):
+    """As on screen (test_thai_breaks.py): no line ends inside a word, but in narrative
+    paragraphs, which are the browser's to break."""
+    lines = run("pdftotext", booklet_site / "booklets/2564/5042.pdf").splitlines()
+    narrative = [text for path in sorted((booklet_site / "indicators/2564").glob("5042-*.print.html"))
+                 for text in narrative_texts(path)]
+    assert sum(line.count("ตัวชี้วัด") for line in lines) >= 5
+    assert not compounds_across_lines(lines, narrative)
 
 
 def test_a_booklet_embeds_its_fonts_and_has_bookmarks(booklet_site):

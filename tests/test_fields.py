@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, unmarked
 from kpisite import fields, model, synthetic
 from kpisite.i18n import standard
 
@@ -105,7 +105,7 @@ def test_an_added_field_reaches_the_page_the_csv_the_diff_and_new_files(with_a_n
                    encoding="utf-8")
     git(root, "commit", "-qam", "a baseline")
     run(root, "build.py", "build")
-    page = (root / "site/indicators/2564/5042-2007.html").read_text(encoding="utf-8")
+    page = unmarked((root / "site/indicators/2564/5042-2007.html").read_text(encoding="utf-8"))
     assert '<dt>ค่าฐาน</dt><dd class="baseline">3</dd>' in page
     assert "ค่าฐาน: (ว่าง) → 3" in page  # its history, in indicator terms
     csv = (root / "site/data/indicators.csv").read_text(encoding="utf-8-sig").splitlines()

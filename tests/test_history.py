@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONTENT, soup, text_of
+from conftest import CONTENT, soup, text_of, unmarked
 from kpisite import cli, gather, publish
 from test_safety import edit
 
@@ -96,7 +96,7 @@ def test_a_new_commit_rerenders_only_its_file(repo):
     git(root, "commit", "-q", "-am", "ไตรมาส 2 แก้ตัวเลข", date="2026-05-01T09:00:00+07:00")
     publish.build(project, root / "site")
     assert other.stat().st_ino == before  # reused (linked), not rendered again
-    page = (root / "site/indicators/2564/5042-2007.html").read_text()
+    page = unmarked((root / "site/indicators/2564/5042-2007.html").read_text())
     assert "ผลงานไตรมาสที่ 2: 4.00 → 4.50" in page and "ไตรมาส 2 แก้ตัวเลข" not in page
 
 

@@ -1,0 +1,196 @@
+"""Thai line breaks: between words, where a Thai segmenter finds them, never inside a word.
+
+Thai is written without spaces, so a browser breaks lines where its own dictionary says, and
+it splits compounds that readers keep whole (ตัวชี้|วัด, เครือ|ข่าย). Here PyThaiNLP's newmm
+segmenter, with its dictionary and the words of thai-words.txt, finds the words; each Thai run
+of a text is kept on one line (<w->, white-space: nowrap) that may break only where <wbr>
+marks a word's end. No character is added: what a reader copies, the search index and the
+downloads hold the text as written.
+
+Every {{ ... }} of an HTML template that lands in text (not in a tag, a comment, a script, a
+style, a title, an option or an SVG) goes through `breaks` (the Breaks extension does it when
+the template compiles, and Jinja folds the translated words then): headings, cells, cards,
+labels. A chart's labels are cut into lines between words (`lines`: SVG wraps no text), a
+printed sheet's running header shortened between words (`shortened`). Narrative paragraphs,
+rendered from Markdown, come as HTML and are left to the browser: segmenting every text would
+cost more than the build's budget for it.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from jinja2.ext import Extension
+from jinja2.lexer import Token
+from markupsafe import Markup, escape
+
+WORDS_FILE = Path(__file__).with_name("thai-words.txt")
+THAI_RUN = re.compile(r"[\u0e01-\u0e4e]{3,}")  # letters, vowels and marks; not ๐-๙, ๆ alone
+# Elements whose text takes no markup, or is not laid out as lines of HTML text.
+UNMARKED = frozenset({"script", "style", "title", "textarea", "option", "svg"})
+# Blocks a base template puts in a <title>, an attribute or the <head>: never text.
+PLAIN_BLOCKS = frozenset({"title", "description", "body_class", "head"})
+TAG = re.compile(r"<!--|-->|<(/?)([A-Za-z][\w-]*)|/?>")
+
+
+def breaks(value):
+    """A text of a page as HTML with its Thai words marked out; HTML (Markup) and anything
+    that is not a text are left as they are."""
+    if type(value) is not str or value.isascii():
+        return value
+    return Markup(THAI_RUN.sub(_run, str(escape(value))))
+
+
+def _run(match: re.Match) -> str:
+    return run_html(match.group())
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def run_html(run: str) -> str:
+    """A Thai run (no spaces in it) on one line, breakable between its words."""
+    from pythainlp.tokenize import newmm
+
+    return "<w->" + "<wbr>".join(newmm.segment(run, custom_dict=dictionary())) + "</w->"
+
+
+# Characters that take room on a line: not Thai vowels and marks written above or below.
+SPACING = re.compile(r"[^\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
+
+
+@functools.lru_cache(maxsize=4096)
+def lines(text: str, room: int) -> tuple[str, ...]:
+    """`text` in lines of at most `room` characters that take room, broken between words:
+    for SVG, which wraps no text. A word longer than a line has a line of its own."""
+    if len(SPACING.findall(text)) <= room:
+        return (text,)
+    from pythainlp.tokenize import newmm
+
+    found, line = [], ""
+    for word in newmm.segment(text, custom_dict=dictionary()):
+        if line.strip() and len(SPACING.findall(line + word)) > room:
+            found.append(line.strip())
+            line = word
+        else:
+            line += word
+    return tuple(found + [line.strip()])
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text`, or as many of its first words as fit in `limit` characters, and "…" (where a
+    line cannot hold markup: a printed sheet's running header)."""
+    if len(text) <= limit:
+        return text
+    from pythainlp.tokenize import newmm
+
+    kept, length = [], 0
+    for word in newmm.segment(text, custom_dict=dictionary()):
+        if length + len(word) > limit - 1:
+            break
+        kept.append(word)
+        length += len(word)
+    return "".join(kept).rstrip() + "…"
+
+
+@functools.cache
+def dictionary():
+    """PyThaiNLP's Thai words, with thai-words.txt's (the indicators' own compounds) and
+    without those it marks "-" (rare words that make it misread ours), as the segmenter's
+    dictionary. A set of words and of their beginnings: it is built in a quarter
+    of the time of PyThaiNLP's trie and finds the same words (only `prefixes` is asked)."""
+    from pythainlp.corpus import thai_words
+    from pythainlp.util import Trie
+
+    class Words(Trie):
+        def __init__(self, words: set[str]):  # no trie of nodes: Trie.__init__ not called
+            self.words = frozenset(words)
+            self.starts = frozenset(w[:k] for w in words for k in range(1, len(w)))
+
+        def __len__(self) -> int:
+            return len(self.words)
+
+        def __contains__(self, word: str) -> bool:
+            return word in self.words
+
+        def __iter__(self):
+            return iter(self.words)
+
+        def prefixes(self, text: str, start: int = 0) -> list[str]:
+            found = []
+            for end in range(start + 1, len(text) + 1):
+                piece = text[start:end]
+                if piece in self.words:
+                    found.append(piece)
+                if piece not in self.starts:
+                    break
+            return found
+
+    lines = {line.split("#")[0].strip() for line in WORDS_FILE.read_text("utf-8").splitlines()}
+    own = {line for line in lines if line and not line.startswith("-")}
+    dropped = {line[1:] for line in lines if line.startswith("-")}
+    return Words((set(thai_words()) | own) - dropped)
+
+
+class Breaks(Extension):
+    """Puts `| breaks` after every {{ ... }} of an HTML template that lands in text."""
+
+    def filter_stream(self, stream):
+        if not (stream.name or "").endswith(".html"):
+            yield from stream
+            return
+        place, blocks, last = Place(), [], None
+        for token in stream:
+            if token.type == "data":
+                place.read(token.value)
+            elif token.type == "name" and last is not None and last.type == "name":
+                if last.value == "block":  # {% block title %}: a block's name comes next
+                    blocks.append(token.value)
+            elif token.type == "name" and token.value == "endblock" and blocks:
+                blocks.pop()
+            last = token if token.type == "name" else None
+            if token.type != "variable_begin" or not place.in_text or PLAIN_BLOCKS & set(blocks):
+                yield token
+                continue
+            yield token
+            yield Token(token.lineno, "lparen", "(")
+            for inner in stream:
+                if inner.type == "variable_end":
+                    break
+                yield inner
+            yield Token(inner.lineno, "rparen", ")")
+            yield Token(inner.lineno, "pipe", "|")
+            yield Token(inner.lineno, "name", "breaks")
+            yield inner
+
+
+class Place:
+    """Where the template's HTML is, read piece by piece: in a tag, a comment, an element
+    whose text takes no markup, or in text."""
+
+    def __init__(self):
+        self.in_tag = self.in_comment = False
+        self.tag, self.closing, self.unmarked = "", False, ""
+
+    @property
+    def in_text(self) -> bool:
+        return not (self.in_tag or self.in_comment or self.unmarked)
+
+    def read(self, html: str) -> None:
+        for match in TAG.finditer(html):
+            token = match.group()
+            if self.in_comment:
+                self.in_comment = token != "-->"
+            elif token == "<!--":
+                self.in_comment = True
+            elif token in (">", "/>"):
+                if self.in_tag and token == ">" and not self.closing and not self.unmarked \
+                        and self.tag in UNMARKED:
+                    self.unmarked = self.tag
+                self.in_tag = False
+            elif match.group(2) and not self.in_tag:
+                name, closing = match.group(2).lower(), bool(match.group(1))
+                if self.unmarked and not (closing and name == self.unmarked):
+                    continue  # a tag inside a script or an SVG: still unmarked
+                if closing and name == self.unmarked:
+                    self.unmarked = ""
+                self.in_tag, self.tag, self.closing = True, name, closing

@@ -1,0 +1,139 @@
+"""Thai line breaks (linebreaks.py): laid out by Chromium at three widths, and printed, no line
+breaks inside a word; with the mechanism turned off, the browser's own dictionary does."""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from kpisite import gather, linebreaks, publish
+
+from conftest import CONTENT, THAI_COMPOUNDS, compounds_across_lines, narrative_texts
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["index.html", "strategy/index.html", "strategy/5-2-1-1.html", "agencies/index.html",
+         "agencies/5042.html", "years/index.html", "years/2564.html",
+         "indicators/2564/5042-2007.html", "indicators/2564/5042-2007.print.html",
+         "indicators/2563/5001-0735.html", "search.html", "data/index.html", "reporting.html",
+         "changes.html", "404.html", "pages/accessibility.html"]
+WIDTHS = [320, 390, 1280]
+INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")  # soft hyphen, zero widths, joiners
+# Narrative paragraphs (Markdown) are the browser's to break; the rest is not laid out as
+# lines of text a reader sees (hidden, or drawn in a chart).
+LEFT_ALONE = (".prose, .lead, .content-page > :not(h1), svg, script, style, .visually-hidden, "
+              "[hidden], option")
+
+# Every occurrence of each word in the page's text (across elements, as a reader reads it)
+# and whether its characters' boxes lie on more than one line.
+BROKEN_WORDS = """([words, skip]) => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {acceptNode:
+    n => n.parentElement.closest(skip) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+  const nodes = [], starts = [];
+  let text = "";
+  for (let n; (n = walker.nextNode());) { starts.push(text.length); nodes.push(n); text += n.data; }
+  const at = i => { let k = 0; while (k + 1 < nodes.length && starts[k + 1] <= i) k++;
+                    return [nodes[k], i - starts[k]]; };
+  const broken = [];
+  let seen = 0;
+  for (const word of words) {
+    for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
+      const range = document.createRange(), [last, offset] = at(i + word.length - 1);
+      range.setStart(...at(i));
+      range.setEnd(last, offset + 1);
+      const boxes = [...range.getClientRects()].filter(r => r.width > 0);
+      if (!boxes.length) continue;
+      seen++;
+      if (boxes.some(r => r.top >= boxes[0].bottom - 1))
+        broken.push(word + ": " + text.slice(Math.max(0, i - 15), i + word.length + 15));
+    }
+  }
+  return {seen, broken};
+}"""
+
+
+@pytest.fixture(scope="module")
+def unmarked_site(tmp_path_factory):
+    """The bundled content built with the mechanism turned off: Thai runs left as written."""
+    out = tmp_path_factory.mktemp("unmarked") / "site"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(linebreaks, "run_html", lambda run: run)
+        publish.build(gather.Project(CONTENT), out)
+    return out
+
+
+def broken_words(browser, site, width: int) -> tuple[int, list[str]]:
+    tab = browser.new_page(viewport={"width": width, "height": 900})
+    seen, broken = 0, []
+    try:
+        for path in PAGES:
+            tab.goto((site / path).as_uri())
+            found = tab.evaluate(BROKEN_WORDS, [THAI_COMPOUNDS, LEFT_ALONE])
+            seen += found["seen"]
+            broken += [f"{path} at {width} px: {b}" for b in found["broken"]]
+    finally:
+        tab.close()
+    return seen, broken
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_line_breaks_inside_a_word_on_any_page(browser, built_site, width):
+    seen, broken = broken_words(browser, built_site, width)
+    assert seen > 200  # the words are there, laid out
+    assert not broken
+
+
+def test_without_the_mechanism_the_browser_does_break_inside_words(browser, unmarked_site):
+    broken = [b for width in WIDTHS for b in broken_words(browser, unmarked_site, width)[1]]
+    assert len(broken) >= 3, broken
+
+
+def test_marking_adds_no_character_to_the_text(page, built_site, unmarked_site):
+    """What a reader copies (the page's text as Chromium gives it), the search index and the
+    downloads are the text as written: no invisible character anywhere."""
+    for path in PAGES:
+        copied = []
+        for site in (built_site, unmarked_site):
+            page.goto((site / path).as_uri())
+            copied.append(page.evaluate("document.body.innerText"))
+        assert "<w->" in (built_site / path).read_text(encoding="utf-8")
+        assert copied[0] == copied[1], path
+        assert not INVISIBLE.findall(copied[0]), path
+    for path in ["search-index.js", "search-texts.js", "data/indicators.csv",
+                 "data/indicators.json"]:
+        assert (built_site / path).read_bytes() == (unmarked_site / path).read_bytes(), path
+        assert not INVISIBLE.findall((built_site / path).read_text(encoding="utf-8-sig")), path
+
+
+def test_a_printed_page_breaks_no_word_across_lines(page, built_site, tmp_path):
+    pdf = tmp_path / "print.pdf"
+    page.set_viewport_size({"width": 1280, "height": 900})
+    html = built_site / "indicators/2564/5042-2007.print.html"
+    page.goto(html.as_uri())
+    page.pdf(path=str(pdf), prefer_css_page_size=True)
+    lines = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    assert sum(line.count("ตัวชี้วัด") for line in lines) >= 5
+    assert not compounds_across_lines(lines, narrative_texts(html))
+
+
+def test_the_line_check_does_find_a_broken_word():
+    assert compounds_across_lines(["ระดับความสำเร็จของการสร้างเครือ", "ข่ายประชาสังคม"])
+    assert not compounds_across_lines(["ระดับความสำเร็จของการสร้าง", "เครือข่ายประชาสังคม"])
+    assert not compounds_across_lines(["การสร้างเครือ", "ข่ายประชา"], ["การสร้างเครือข่ายประชา"])
+
+
+def test_chart_labels_are_cut_into_lines_between_words():
+    """SVG wraps no text: a label wider than its column comes in lines, each of whole words."""
+    from kpisite import chart
+
+    crowded = chart.comparison_chart([(str(n), None, 5) for n in range(10)], "ยังไม่รายงาน")
+    lines = [line for _, line in crowded.columns[0].value_lines]
+    assert lines == ["ยังไม่", "รายงาน"]
+    roomy = chart.comparison_chart([("2564", None, 5)], "ยังไม่รายงาน")
+    assert [line for _, line in roomy.columns[0].value_lines] == ["ยังไม่รายงาน"]
+    text = "ตัวชี้วัดเครือข่ายประชาสังคมฝุ่นละออง"
+    cut = linebreaks.lines(text, 6)
+    assert "".join(cut) == text and len(cut) >= 3
+    assert not compounds_across_lines(list(cut))
