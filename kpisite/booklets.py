@@ -61,16 +61,16 @@ def publish(booklets: list[Booklet], renderer, stage, live: Path, theme_key: str
     booklets come first: they tell how many pages each indicator takes in its year's."""
     path = chromium.executable()
     version = _version(path)
-    todo, parts, lengths = [], Parts(stage), {}
+    todo, printings, parts = [], [], Parts(stage)
     for booklet in booklets:
         printing = Printing(booklet, renderer, stage.dir, parts)
+        printings.append(printing)
         key = hashlib.blake2b((theme_key + version + printing.html()).encode(),
                               digest_size=16).hexdigest()
         old = live / booklet.path
         if source_key(old) == key:
             os.link(old, stage.path(booklet.path))
-            lengths[booklet.year, booklet.path] = lambda printing=printing, old=old: printing.lengths_in(
-                old.read_bytes())
+            printing.published = old
         else:
             todo.append((printing, key))
     if not todo:
@@ -81,21 +81,20 @@ def publish(booklets: list[Booklet], renderer, stage, live: Path, theme_key: str
     with browsers, ThreadPoolExecutor(min(jobs, len(todo))) as pool:
         for agencies in (True, False):
             batch = [job for job in todo if bool(job[0].booklet.agency) == agencies]
-            known = {} if agencies else part_lengths(lengths, {j[0].booklet.year for j in batch})
+            known = {} if agencies else part_lengths(printings, {j[0].booklet.year for j in batch})
             for (printing, _), pdf in zip(batch, pool.map(
                     lambda job: job[0].pdf(browsers.get(), base, job[1], known), batch)):
                 stage.write(printing.booklet.path, pdf)
-                lengths[printing.booklet.year, printing.booklet.path] = printing.lengths
 
 
-def part_lengths(lengths: dict, years: set) -> dict[str, int]:
-    """{indicator's print page: its length in pages} from the agencies' booklets of `years`
-    (`lengths`: {(year, booklet): its parts' lengths, or how to read them from the booklet
-    published before})."""
+def part_lengths(printings: list[Printing], years: set) -> dict[str, int]:
+    """{indicator's print page: its length in pages} from the agencies' booklets of `years`:
+    as printed in this build, or as published before."""
     found = {}
-    for (year, _path), of in lengths.items():
-        if year in years:
-            found.update(of() if callable(of) else of)
+    for printing in printings:
+        if printing.booklet.agency and printing.booklet.year in years:
+            found.update(printing.lengths if printing.lengths is not None else
+                         printing.lengths_in(printing.published.read_bytes()))
     return found
 
 
@@ -129,6 +128,8 @@ class Printing:
         name = booklet.agency.code if booklet.agency else "all"
         self.where = f"{pages.BOOKLET_FOLDER}/{booklet.year}/{name}.html"  # for its links
         self.parts = [(ind, parts.of(booklet.year, ind)) for ind in booklet.indicators]
+        self.lengths = None  # {print page: pages}, once printed
+        self.published = None  # the booklet published before, when it is reused
 
     def html(self, numbers: list[int] | None = None, made: str = MADE,
              front_only: bool = False) -> str:
@@ -144,19 +145,15 @@ class Printing:
         made = thai.build_date()
         date = self.renderer.words.date(made)
         counts = [known.get(ind.print_path) for ind, _ in self.parts]
-        if None in counts:
+        guessed = None not in counts
+        numbers, total = self._placed(browser, base, counts) if guessed else \
+            self._draft(browser, base)
+        printed = browser.pdf(self.html(numbers, date), base)
+        if guessed and sections(printed, len(self.parts)) != (numbers, total):
+            # A section as long as in its agency's booklet is a rule of the print design, so
+            # checked: should a stylesheet break it, the booklet is right all the same.
             numbers, total = self._draft(browser, base)
             printed = browser.pdf(self.html(numbers, date), base)
-        else:
-            _, front = sections(browser.pdf(self.html(front_only=True), base, final=False), 0)
-            numbers = list(itertools.accumulate([front + 1] + counts[:-1]))
-            total = numbers[-1] + counts[-1] - 1
-            printed = browser.pdf(self.html(numbers, date), base)
-            if sections(printed, len(self.parts)) != (numbers, total):
-                # A section as long as in its agency's booklet is a rule of the print design,
-                # so checked: should a stylesheet break it, the booklet is right all the same.
-                numbers, total = self._draft(browser, base)
-                printed = browser.pdf(self.html(numbers, date), base)
         self.lengths = self._lengths(numbers, total)
         site = self.renderer.site
         return finish(printed, {  # the title is the page's, set by Chromium
@@ -165,6 +162,13 @@ class Printing:
             "/CreationDate": made.strftime("D:%Y%m%d000000+07'00'"),
             "/ModDate": made.strftime("D:%Y%m%d000000+07'00'")},
             site.base_url, self.root)
+
+    def _placed(self, browser, base: str, counts: list[int]) -> tuple[list[int], int]:
+        """Where the sections start when each takes `counts` pages: after the cover and the
+        contents, whose length a draft of them alone tells."""
+        _, front = sections(browser.pdf(self.html(front_only=True), base, final=False), 0)
+        numbers = list(itertools.accumulate([front + 1] + counts[:-1]))
+        return numbers, numbers[-1] + counts[-1] - 1
 
     def _draft(self, browser, base: str) -> tuple[list[int], int]:
         """The whole booklet printed once without page numbers: where its sections start."""
@@ -220,7 +224,7 @@ def finish(pdf: bytes, info: dict, base_url: str, local_root: Path) -> bytes:
     from pypdf.generic import IndirectObject, NameObject, TextStringObject
 
     reader, spans = PdfReader(io.BytesIO(pdf)), object_spans(pdf)
-    changed, dropped = {}, set()
+    changed, dropped, root = {}, set(), local_root.resolve()
     for number, (start, end) in spans.items():
         if b"file:" not in pdf[start:end]:
             continue
@@ -229,7 +233,7 @@ def finish(pdf: bytes, info: dict, base_url: str, local_root: Path) -> bytes:
         uri = str(action.get("/URI", "")) if action else ""
         if not uri.startswith("file:"):
             continue
-        public = _public(uri, base_url, local_root.resolve())
+        public = _public(uri, base_url, root)
         if public:
             action[NameObject("/URI")] = TextStringObject(public)
         else:  # off its page; kept, with no action, for the tagged structure that names it
@@ -257,9 +261,8 @@ def _public(uri: str, base_url: str, root: Path) -> str:
         rel = Path(unquote(parts.path)).resolve().relative_to(root).as_posix()
     except ValueError:
         return ""
-    if not base_url:
-        return ""
-    return f"{base_url}/{rel}" + (f"#{parts.fragment}" if parts.fragment else "")
+    return f"{base_url}/{rel}" + (f"#{parts.fragment}" if parts.fragment else "") \
+        if base_url else ""
 
 
 def object_spans(pdf: bytes) -> dict[int, tuple[int, int]]:

@@ -3,9 +3,8 @@
 Thai is written without spaces, so a browser breaks lines where its own dictionary says, and
 it splits compounds that readers keep whole (ตัวชี้|วัด, เครือ|ข่าย). Here PyThaiNLP's newmm
 segmenter (nlpo3, its Rust build), with its dictionary and the words of thai-words.txt,
-finds the words; each Thai run
-of a text is kept on one line (<w->, white-space: nowrap) that may break only where <wbr>
-marks a word's end. No character is added: what a reader copies, the search index and the
+finds the words; each Thai run of a text is kept on one line (<w->, white-space: nowrap)
+that may break only where <wbr> marks a word's end. No character is added: what a reader copies, the search index and the
 downloads hold the text as written.
 
 Every {{ ... }} of an HTML template that lands in text (not in a tag, a comment, a script, a
@@ -22,6 +21,7 @@ import functools
 import re
 from pathlib import Path
 
+import nlpo3
 from jinja2.ext import Extension
 from jinja2.lexer import Token
 from markupsafe import Markup, escape
@@ -95,12 +95,11 @@ def dictionary() -> str:
     name, for segment()."""
     import tempfile
 
-    import nlpo3
     from pythainlp.corpus import thai_words
 
-    lines = {line.split("#")[0].strip() for line in WORDS_FILE.read_text("utf-8").splitlines()}
-    own = {line for line in lines if line and not line.startswith("-")}
-    dropped = {line[1:] for line in lines if line.startswith("-")}
+    entries = {line.split("#")[0].strip() for line in WORDS_FILE.read_text("utf-8").splitlines()}
+    own = {entry for entry in entries if entry and not entry.startswith("-")}
+    dropped = {entry[1:] for entry in entries if entry.startswith("-")}
     with tempfile.TemporaryDirectory(prefix="kpisite-words-") as folder:  # nlpo3 reads a file
         words = Path(folder) / "words.txt"
         words.write_text("\n".join(sorted((set(thai_words()) | own) - dropped)), "utf-8")
@@ -114,8 +113,6 @@ NAME = "kpisite"
 def segment(text: str) -> list[str]:
     """The words of `text`: newmm, PyThaiNLP's segmenter, in nlpo3's Rust build (ten times
     the speed of its Python one, the same words)."""
-    import nlpo3
-
     return nlpo3.segment(text, dictionary())
 
 
