@@ -21,7 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from benchmark import AFTER_DELETING, REPO, run_measured, serve_rebuilds  # noqa: E402
+from benchmark import AFTER_DELETING, REPO, preview_saves, run_measured  # noqa: E402
 
 
 def build(checkout: Path, content: Path, out: Path) -> dict:
@@ -77,17 +77,18 @@ def main() -> None:
 
 
 def compare_previews(sides: dict[str, Path], content: Path, work: Path, pairs: int) -> None:
-    """Each side's preview server, one after the other, editing the same file five times."""
+    """Each side's preview server, one after the other, saving the same file five times: the
+    time from each save to the served page carrying it."""
     target = sorted((content / "indicators").rglob("*.yaml"))[len(sides) * 17]
     times: dict[str, list[float]] = {"A": [], "B": []}
     for i in range(pairs):
         for side in ("A", "B") if i % 2 == 0 else ("B", "A"):
             build = [sys.executable, str(sides[side] / "build.py")]
-            times[side] += serve_rebuilds(content, work / f"serve-{side}{i}", build=build,
-                                          target=target)
+            times[side] += preview_saves(content, work / f"serve-{side}{i}", saves=5,
+                                         build=build, target=target, tab=False)["served"]
             print(f"round {i + 1} {side}: {times[side][-5:]} ms", flush=True)
     for side in ("A", "B"):
-        print(f"{side} {sides[side]}: preview edit {statistics.median(times[side]):.0f} ms median "
+        print(f"{side} {sides[side]}: save to served page {statistics.median(times[side]):.0f} ms median "
               f"of {len(times[side])} (range {min(times[side]):.0f}-{max(times[side]):.0f})")
     ratio = statistics.median(times["B"]) / statistics.median(times["A"])
     print(f"B/A preview edit, median: {ratio:.3f}")
