@@ -1,26 +1,46 @@
 """The preview server: `python build.py serve`. Builds, serves the output folder with
 livereload, and after every saved edit updates only what the edit touches and reloads the page.
 
+The operating system says which files changed (watchdog: inotify, FSEvents, ...; a scan of
+every file every 0.8 s where it cannot); the events of one save (an editor's temporary file
+and rename, a burst of writes) are taken together once they have been quiet for QUIET. The
+edited indicator's own pages are written first and the tabs showing them reload; the site's
+pages that show the edit too (lists, indexes, downloads) follow from a child process, and each
+tab reloads when its page is written.
+
 While the content has errors the browser shows a page that lists them (file, line, field,
 message); fixing the files brings the site back. Only the output folder is served (not its
 .kpisite state); nothing is written outside it. Changes to the code itself need a restart.
 """
 from __future__ import annotations
 
+import gc
+import json
 import logging
 import mimetypes
 import os
+import signal
 import socket
+import stat
 import subprocess
 import sys
+import threading
 import time
+import traceback
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+import livereload.server
 from livereload import Server
 from livereload.server import LiveScriptInjector
 from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from livereload.watcher import Watcher
+from tornado.ioloop import IOLoop
 from tornado.web import HTTPError
+from watchdog.events import (EVENT_TYPE_CLOSED, EVENT_TYPE_CLOSED_NO_WRITE, EVENT_TYPE_DELETED,
+                             EVENT_TYPE_MODIFIED, EVENT_TYPE_MOVED, EVENT_TYPE_OPENED,
+                             FileSystemEventHandler)
+from watchdog.observers import Observer
 
 from . import editor
 from .diagnostics import ContentError, UsageError, report
@@ -31,11 +51,34 @@ from .tidy import formatted, write
 from .i18n import _, bilingual, standard
 from .incremental import Preview
 from .render import error_page
-from .write import STATE
+from .write import STATE, Direct, locked, safe_join
+
+QUIET = 0.008  # seconds without a file event before a save is read: one save is a burst
+PATIENCE = 2.0  # seconds at most to wait for a file still open for writing to be closed
+LATER = 0.2  # seconds after a save before the site's pages: the tabs reload first (one core each)
+EVERY_TAB = None  # what Session.rebuild says when every open tab should reload
+
+
+def _ignored_folder(name: str) -> bool:
+    return name.startswith((".", "__"))
+
+
+def _ignored_file(name: str) -> bool:  # editors' swap, backup and temporary files
+    return name.startswith(".") or name.endswith(("~", ".swp", ".tmp"))
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    """A file's time and size; None when there is no such file (or it is a folder)."""
+    try:
+        st = path.stat()
+    except OSError:  # removed while we looked
+        return None
+    return None if stat.S_ISDIR(st.st_mode) else (st.st_mtime_ns, st.st_size)
 
 
 class Scanner:
-    """Which watched files were added, changed or removed since the last look."""
+    """Which watched files were added, changed or removed since the last look: all of them
+    (`changes`, a walk of every folder), or of the paths that file events named (`recheck`)."""
 
     def __init__(self, folders: list[Path]):
         self.folders = folders
@@ -45,16 +88,11 @@ class Scanner:
         state = {}
         for folder in self.folders:
             for dirpath, dirnames, filenames in os.walk(folder):
-                dirnames[:] = [d for d in dirnames if not d.startswith((".", "__"))]
+                dirnames[:] = [d for d in dirnames if not _ignored_folder(d)]
                 for name in filenames:
-                    if name.startswith(".") or name.endswith(("~", ".swp", ".tmp")):
-                        continue
                     path = Path(dirpath, name)
-                    try:
-                        st = path.stat()
-                    except OSError:  # removed while we looked
-                        continue
-                    state[path] = (st.st_mtime_ns, st.st_size)
+                    if not _ignored_file(name) and (found := _stat(path)) is not None:
+                        state[path] = found
         return state
 
     def changes(self) -> set[Path]:
@@ -62,6 +100,99 @@ class Scanner:
         changed = {p for p in now.keys() | self.seen.keys() if now.get(p) != self.seen.get(p)}
         self.seen = now
         return changed
+
+    def recheck(self, paths: set[Path]) -> set[Path]:
+        """Those of `paths` that were added, changed or removed (in the watched folders)."""
+        changed = set()
+        for path in paths:
+            if not self._watched(path):
+                continue
+            now = _stat(path)
+            if now != self.seen.get(path):
+                changed.add(path)
+                if now is None:
+                    self.seen.pop(path, None)
+                else:
+                    self.seen[path] = now
+        return changed
+
+    def _watched(self, path: Path) -> bool:
+        folder = next((f for f in self.folders if path.is_relative_to(f)), None)
+        return folder is not None and not _ignored_file(path.name) and not any(
+            _ignored_folder(part) for part in path.relative_to(folder).parts[:-1])
+
+
+class FileEvents(FileSystemEventHandler):
+    """The operating system's word on which files under `folders` changed (watchdog, in its
+    own thread): the paths named, and whether a folder came, moved or went (then all is
+    scanned). Where the system says when a file written is closed (inotify), a file still
+    open for writing is not read yet. A folder that does not exist yet (a site's own
+    templates/) is watched for from its parent."""
+
+    def __init__(self, folders: list[Path], heard):
+        self.paths: set[Path] = set()
+        self.writing: dict[Path, float] = {}  # open for writing since (time.monotonic)
+        self.rescan, self.lock, self.heard = False, threading.Lock(), heard
+        self.observer, self.folders, self.watched = Observer(), folders, {}
+        # Linux's inotify says when a file open for writing is closed; FSEvents and the
+        # others do not (their module does not import on Linux, so the name is compared).
+        self.closes_said = type(self.observer).__name__ == "InotifyObserver"
+
+    def start(self) -> bool:
+        """False where the system gives no events (or no more watches): then poll."""
+        try:
+            self.watch()
+            self.observer.start()
+        except OSError:
+            return False
+        return True
+
+    def watch(self) -> None:
+        """Watch each folder, or the parent of one not made yet."""
+        for folder in self.folders:
+            where, recursive = (folder, True) if folder.is_dir() else (folder.parent, False)
+            if self.watched.get(folder) != where and where.is_dir():
+                self.observer.schedule(self, str(where), recursive=recursive)
+                self.watched[folder] = where
+
+    def on_any_event(self, event) -> None:
+        kind = event.event_type
+        if kind in (EVENT_TYPE_OPENED, EVENT_TYPE_CLOSED_NO_WRITE):
+            return  # read, not written
+        named = [Path(os.fsdecode(p)) for p in (event.src_path, event.dest_path) if p]
+        if not any(path.is_relative_to(folder) for path in named for folder in self.folders):
+            return  # beside a folder not made yet
+        with self.lock:
+            if event.is_directory:  # its files are not named one by one
+                self.rescan |= kind != EVENT_TYPE_MODIFIED
+            else:
+                self.paths.update(named)
+                self._note_writing(kind, named)
+        self.heard()
+
+    def _note_writing(self, kind: str, named: list[Path]) -> None:
+        if not self.closes_said:
+            return
+        if kind in (EVENT_TYPE_CLOSED, EVENT_TYPE_MOVED, EVENT_TYPE_DELETED):
+            self.writing.pop(named[0], None)
+        else:  # created or modified: open until its close is said
+            self.writing.setdefault(named[0], time.monotonic())
+
+    def take(self) -> tuple[set[Path], bool] | None:
+        """The paths named since the last time, and whether to scan everything (a folder
+        that came is watched from now on); None while a file is still being written."""
+        with self.lock:
+            if any(time.monotonic() - since < PATIENCE for since in self.writing.values()):
+                return None
+            taken = self.paths, self.rescan
+            self.paths, self.rescan = set(), False
+            self.writing.clear()
+        if taken[1]:
+            self.watch()
+        return taken
+
+    def stop(self) -> None:
+        self.observer.stop()
 
 
 class Tidier:
@@ -94,55 +225,252 @@ class Tidier:
 class Session:
     """The preview, the latest problems, and what the browser is shown meanwhile."""
 
-    def __init__(self, preview: Preview, tidier: Tidier | None = None):
-        self.preview, self.tidier = preview, tidier
+    def __init__(self, preview: Preview, tidier: Tidier | None = None, lives_on: bool = False):
+        self.preview, self.tidier, self.lives_on = preview, tidier, lives_on
         self.error_html: str | None = None
 
-    def rebuild(self, changed: set[Path] | None = None) -> None:
-        start = time.perf_counter()
+    def rebuild(self, changed: set[Path] | None = None) -> list[str] | None:
+        """Build everything, or update what `changed` files touch but the site's pages (they
+        wait in preview.pending); the files written, or EVERY_TAB (all was built, or errors
+        came or went: every page shows something else)."""
+        start, had_errors = time.perf_counter(), self.error_html is not None
         try:
-            written = self.preview.update(changed) if changed else self.preview.build()
+            written = self.preview.update(changed, site_pages=False) if changed \
+                else self.preview.build()
         except ContentError as exc:
             self.error_html = error_page(exc.problems, standard("th"))
             print(report(exc.problems), file=sys.stderr, flush=True)
             print(bilingual(_("the content has errors: the browser shows them until they are "
                               "fixed")), file=sys.stderr, flush=True)
-            return
+            return EVERY_TAB
         except UsageError as exc:  # the theme's files, or the output folder
             self.error_html = error_page([], standard("th"), str(exc))
             print(f"kpisite: {exc}", file=sys.stderr, flush=True)
-            return
+            return EVERY_TAB
         self.error_html = None
         took = (time.perf_counter() - start) * 1000
         if written is None:
             print(bilingual(_("built everything in %(ms)s ms", ms=f"{took:.0f}")), flush=True)
-            return
+            if self.lives_on:  # the state lives till the next full build: out of later
+                gc.unfreeze()  # collections (each walk of it took 100 ms of an edit at 10,000
+                gc.collect()  # indicators); the last state's garbage goes
+                gc.freeze()
+            return EVERY_TAB
         shown = ", ".join(written[:8]) + (bilingual(_(" and %(count)s more",
                                                       count=len(written) - 8))
                                           if len(written) > 8 else "")
         print(bilingual(_("rebuilt %(count)s files in %(ms)s ms", count=len(written),
                           ms=f"{took:.0f}")) + f": {shown or '-'}", flush=True)
+        return EVERY_TAB if had_errors else written
+
+
+class PageWaiter(LiveReloadHandler):
+    """livereload's socket to a tab, knowing the page the tab shows (its `info` message)."""
+
+    page = ""
+
+    def on_message(self, message):
+        super().on_message(message)
+        info = json.loads(message)
+        if info.get("command") == "info":
+            path = unquote(urlsplit(info.get("url", "")).path).lstrip("/")
+            self.page = path + "index.html" if path.endswith("/") or not path else path
+
+
+livereload.server.LiveReloadHandler = PageWaiter  # the class its server answers sockets with
+# Files a page loads that are not in static/: the tab reloads when they change.
+LOADED_BY = {"search-index.js": "search.html", "search-texts.js": "search.html"}
+
+
+def reload_tabs(written: list[str] | None) -> None:
+    """Reload the tabs that show a file written (EVERY_TAB: every tab)."""
+    for tab in list(LiveReloadHandler.waiters):
+        page = getattr(tab, "page", "")
+        cause = "*" if written is EVERY_TAB else next(
+            (path for path in written if _shows(page, path)), None)
+        if cause is None:
+            continue
+        try:
+            tab.write_message({"command": "reload", "path": cause, "liveCSS": True,
+                               "liveImg": True})
+        except Exception:  # a tab closed meanwhile
+            LiveReloadHandler.waiters.discard(tab)
+
+
+def _shows(page: str, path: str) -> bool:
+    """Whether a tab on `page` shows the file `path`: the page itself, a file of static/ or
+    the print stylesheet (any page's), or a script the page loads (LOADED_BY)."""
+    folder, _slash, name = path.rpartition("/")
+    return path == page or path.startswith("static/") or name == "print.css" or (
+        name in LOADED_BY and page == (f"{folder}/" if folder else "") + LOADED_BY[name])
+
+
+class SitePages:
+    """The site's pages an edit touched (lists, indexes, downloads), rendered in a child
+    process once the edited indicator's own pages are served: at 10,000 indicators a year's
+    list or the workbook takes seconds, and the preview must answer a save at once. A new
+    save stops the child first; what it finished is done, the rest stays in preview.pending."""
+
+    def __init__(self, preview: Preview, written):
+        self.preview, self.written = preview, written  # written: called with the paths
+        self.child: tuple[int, int] | None = None  # its pid, and the pipe it reports on
+        self.writing, self.buffer, self.started = "", b"", 0.0
+        self.ended: list[int] = []  # children stopped or finished, not yet reaped
+
+    def start(self) -> None:
+        self._reap()
+        if self.child is not None or not self.preview.pending:
+            return
+        work, reader, writer = self.preview.site_work(), *os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: render, write, say so, and end without Python's clean-up
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's to handle
+            os.close(reader)
+            os._exit(_render_site_pages(work, self.preview.out, writer))
+        os.close(writer)
+        self.child, self.buffer, self.started = (pid, reader), b"", time.perf_counter()
+        IOLoop.current().add_handler(reader, self._heard, IOLoop.READ)
+
+    def _heard(self, reader: int, _events) -> None:
+        data = os.read(reader, 1 << 16)
+        self._read(data)
+        if not data:
+            self._ended(report=True)
+
+    def _read(self, data: bytes) -> None:
+        *lines, self.buffer = (self.buffer + data).split(b"\n")
+        done = []
+        for line in lines:
+            mark, path = line[:1], line[1:].decode("utf-8")
+            self.writing = path if mark == b"+" else ""
+            if mark in (b"=", b"."):
+                self.preview.pending.pop(path, None)
+                done += [path] if mark == b"=" else []
+        if done:
+            self.written(done)
+
+    def _ended(self, report: bool = False) -> None:
+        pid, reader = self.child
+        IOLoop.current().remove_handler(reader)
+        os.close(reader)
+        self.child, self.ended = None, self.ended + [pid]
+        if self.writing:  # killed while writing: its temporary file (write.Direct) goes
+            target = Path(safe_join(self.preview.out, self.writing))
+            target.with_name(f".{target.name}.{pid}.tmp").unlink(missing_ok=True)
+            self.writing = ""
+        if report and self._reap(wait=True).get(pid) == 0:
+            took = (time.perf_counter() - self.started) * 1000
+            print(bilingual(_("and the site's pages that show it in %(ms)s ms more",
+                              ms=f"{took:.0f}")), flush=True)
+
+    def _reap(self, wait: bool = False) -> dict[int, int]:
+        """The exit status of children that ended (a killed one takes a while to go)."""
+        statuses = {}
+        for pid in list(self.ended):
+            found, status = os.waitpid(pid, 0 if wait else os.WNOHANG)
+            if found:
+                statuses[pid] = os.waitstatus_to_exitcode(status)
+                self.ended.remove(pid)
+        return statuses
+
+    def stop(self) -> None:
+        """Stop the child now (SIGKILL: it runs not one more step); what it finished is
+        kept. Its end is not waited for: a big process takes a while to go."""
+        if self.child is None:
+            return
+        pid, reader = self.child
+        os.kill(pid, signal.SIGKILL)
+        os.set_blocking(reader, False)
+        try:
+            while data := os.read(reader, 1 << 16):
+                self._read(data)
+        except BlockingIOError:
+            pass
+        self._ended()
+
+    def close(self) -> None:
+        self.stop()
+        self._reap(wait=True)
+
+
+def _render_site_pages(work: list, out: Path, report: int) -> int:
+    """In the child: each page rendered and written, said on `report` before ("+") and after
+    ("=" written, "." unchanged); the exit status."""
+    try:
+        direct = Direct(out)
+        for renderer, page in work:
+            content = renderer.render(page)
+            os.write(report, f"+{page.path}\n".encode())
+            with locked(out):  # only while writing: a child stopped holds it till it is gone
+                changed = direct.write(page.path, content)
+            os.write(report, f"{'=' if changed else '.'}{page.path}\n".encode())
+        return 0
+    except BaseException:
+        traceback.print_exc()
+        return 1
 
 
 class PreviewWatcher(Watcher):
-    """livereload's watcher, told exactly which files changed (its own stops at the first)."""
+    """livereload's watcher: told by the operating system which files changed (FileEvents),
+    or scanning for them every 0.8 s where it cannot; it rebuilds and reloads the tabs."""
 
     def __init__(self, session: Session, scanner: Scanner):
         super().__init__()
-        self.session, self.scanner = session, scanner
-        for folder in scanner.folders:  # for livereload's bookkeeping; examine() does the work
+        self.session, self.scanner, self.timer, self.later = session, scanner, None, None
+        self.site_pages = SitePages(session.preview, reload_tabs)
+        self.events: FileEvents | None = None
+        for folder in scanner.folders:  # for livereload's bookkeeping; update() does the work
             self.watch(str(folder))
+
+    def start(self, callback) -> bool:
+        """livereload's hook; True: it need not poll examine(), the events call back."""
+        self.loop = IOLoop.current()
+        self.events = FileEvents(self.scanner.folders,
+                                 lambda: self.loop.add_callback(self._heard))
+        started = self.events.start()
+        callback()  # livereload's start-up message: tabs left open by an earlier run reload
+        return started
+
+    def _heard(self) -> None:
+        if self.timer is not None:
+            self.loop.remove_timeout(self.timer)
+        self.timer = self.loop.call_later(QUIET, self._settled)
+
+    def _settled(self) -> None:
+        self.timer = None
+        taken = self.events.take()
+        if taken is None:  # a file is still being written: its close comes as an event
+            self.timer = self.loop.call_later(QUIET, self._settled)
+            return
+        paths, rescan = taken
+        changed = self.scanner.changes() if rescan else self.scanner.recheck(paths)
+        if changed:
+            self.update(changed)
 
     def examine(self):
         if self._changes:  # livereload's own start-up message
             return self._changes.pop()
         changed = self.scanner.changes()
+        if changed:
+            self.update(changed)
+        return None, None  # the tabs were reloaded already
+
+    def update(self, changed: set[Path]) -> None:
+        changed = {path for path in changed if self.session.preview.concerns(path)}
         if not changed:
-            return None, None
+            return
+        self.site_pages.stop()  # the pages it had not finished wait for the next child
         if self.session.tidier and self.session.tidier.tidy(changed):
-            self.scanner.changes()  # its own rewrites are part of this change
-        self.session.rebuild(changed)
-        return str(sorted(changed)[0]), None
+            self.scanner.recheck(changed)  # its own rewrites are part of this change
+        reload_tabs(self.session.rebuild(changed))
+        if self.later is not None:
+            self.loop.remove_timeout(self.later)
+        self.later = self.loop.call_later(LATER, self.site_pages.start)
+
+    def close(self) -> None:
+        self.site_pages.close()
+        if self.events is not None:
+            self.events.stop()
 
 
 def handler_for(session: Session, allowed_hosts: set[str]):
@@ -195,12 +523,12 @@ def serve(preview: Preview, host: str = "127.0.0.1", port: int = 8000,
     backend, which lives as long as the preview."""
     _check_port(host, port)  # before building: a port in use is said at once
     if not edit:
-        return _serve(Session(preview), host, port, open_browser)
+        return _serve(Session(preview, lives_on=True), host, port, open_browser)
     project, theme = preview.project, preview.new_theme()
     backend = editor.start_local_backend(editor.repository_top(project, theme))
     try:
-        _serve(Session(preview, Tidier(project, theme.words(LANGUAGE))), host, port, open_browser,
-               f"http://{host}:{port}/admin/")
+        session = Session(preview, Tidier(project, theme.words(LANGUAGE)), lives_on=True)
+        _serve(session, host, port, open_browser, f"http://{host}:{port}/admin/")
     finally:
         backend.terminate()
         try:
@@ -211,12 +539,15 @@ def serve(preview: Preview, host: str = "127.0.0.1", port: int = 8000,
 
 def _serve(session: Session, host: str, port: int, open_browser: bool, form: str = ""):
     preview = session.preview
-    scanner = Scanner([preview.project.content] + preview.new_theme().folders)
+    # Resolved: the events name files by the path watched, and the scan must name them alike.
+    scanner = Scanner([folder.resolve() for folder in
+                       [preview.project.content] + preview.new_theme().folders])
     session.rebuild()
     mimetypes.add_type("text/yaml", ".yml")  # the editor form's config.yml
     LiveReloadHandler.DEFAULT_RELOAD_TIME = 0  # reload after every save, however quick
     logging.getLogger("livereload").setLevel(logging.WARNING)
-    server = Server(watcher=PreviewWatcher(session, scanner))
+    watcher = PreviewWatcher(session, scanner)
+    server = Server(watcher=watcher)
     server.SFH = handler_for(session, {f"{name}:{port}" for name in (
         host, "127.0.0.1", "localhost", "[::1]")} | ({host, "127.0.0.1", "localhost"} if port == 80
                                                     else set()))
@@ -225,5 +556,8 @@ def _serve(session: Session, host: str, port: int, open_browser: bool, form: str
     if form:
         print(bilingual(_("the editor form: %(url)s (saves into the files here)", url=form)),
               flush=True)
-    server.serve(host=host, port=port, root=str(preview.out),
-                 open_url_delay=0.5 if open_browser else None, restart_delay=0)
+    try:
+        server.serve(host=host, port=port, root=str(preview.out),
+                     open_url_delay=0.5 if open_browser else None, restart_delay=0)
+    finally:
+        watcher.close()

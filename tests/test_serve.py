@@ -388,3 +388,110 @@ def test_what_the_preview_wrote_is_never_published_after_the_file_is_restored(se
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "site/indicators/2564/5042-2007.html").read_text(encoding="utf-8")
     assert "ชื่อที่ทิ้งไปแล้ว" not in html and "ระดับความสำเร็จ" in html
+
+
+# -- editors' ways of saving, and the tabs that reload ---------------------------------------
+
+def output_lines(proc) -> list[str]:
+    """The server's output from now on (the first build's is left out), read in a thread (a
+    full pipe would stop the server)."""
+    import threading
+
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")),
+                     daemon=True).start()
+    wait_for(lambda: any("(serving " in line for line in lines))
+    del lines[:]
+    return lines
+
+
+def rebuilds(lines: list[str]) -> int:
+    return sum(1 for line in lines if "(rebuilt " in line or "(built everything" in line)
+
+
+def test_editors_saves_are_each_one_rebuild_and_end_as_a_full_build(fixed_date, server,
+                                                                    project, tmp_path):
+    """While `serve` runs: a save through a temporary file and a rename, a burst of files
+    written in halves, a folder renamed. Each is one rebuild; no file is read half written
+    (no error is ever reported); and then the site equals a full build of the files."""
+    base, port, proc = server
+    lines = output_lines(proc)
+    indicators = project.content / "indicators"
+
+    target = indicators / "2564/5042-2007.yaml"  # as JetBrains' editors save
+    temporary = target.with_name(target.name + "___jb_tmp___")
+    temporary.write_text(target.read_text(encoding="utf-8").replace("result: 2.00",
+                                                                    "result: 3.25", 1), "utf-8")
+    temporary.replace(target)
+    wait_for(lambda: rebuilds(lines) == 1)
+    assert "3.25" in fetch(base + "indicators/2564/5042-2007.html")[1]
+
+    halves = []  # three files, each written in two halves 50 ms apart, then closed together
+    for rel in ("2564/5010-0957.yaml", "2564/5035-893.yaml", "2564/1100-0833.yaml"):
+        text = (indicators / rel).read_text(encoding="utf-8")
+        name = next(line for line in text.splitlines() if line.startswith("name: "))
+        text = text.replace(name, name + " (แก้ไข)", 1)
+        file = open(indicators / rel, "w", encoding="utf-8")
+        file.write(text[:len(text) // 2])
+        file.flush()
+        halves.append((file, text[len(text) // 2:]))
+    time.sleep(0.05)
+    for file, rest in halves:
+        file.write(rest)
+    for file, _rest in halves:
+        file.close()
+    wait_for(lambda: rebuilds(lines) == 2)
+
+    (indicators / "2563").rename(indicators / "2563-b")  # a folder renamed
+    wait_for(lambda: rebuilds(lines) == 3)
+
+    expected = full_build(project, tmp_path / "full")
+    site = tmp_path / "site"
+    wait_for(lambda: tree(site) == expected, timeout=60)  # the site's pages follow
+    time.sleep(1)
+    assert rebuilds(lines) == 3 and tree(site) == expected
+    assert not any("the content has errors" in line for line in lines), "".join(lines)
+
+
+def test_a_tab_reloads_when_its_own_page_is_written(server, project, browser):
+    """A name edited: the tab on its page reloads, then the tab on its agency's page (a page
+    the site's part of the update writes); a tab on another agency's page does not."""
+    base, port, proc = server
+    tabs = {}
+    for page in ("indicators/2564/5042-2007.html", "agencies/5042.html", "agencies/5010.html"):
+        tab = tabs[page] = browser.new_page()
+        tab.goto(base + page)
+        tab.wait_for_function("window.LiveReload !== undefined")
+    time.sleep(1)  # the sockets said which page each tab shows
+    for tab in tabs.values():
+        tab.evaluate("window.notReloaded = true")
+    edit(project, REF, "name: ระดับความสำเร็จ", "name: ระดับความก้าวหน้าของงาน")
+    for page in ("indicators/2564/5042-2007.html", "agencies/5042.html"):
+        tabs[page].wait_for_function("window.notReloaded === undefined && document.body && "
+                                     "document.body.textContent.includes('ความก้าวหน้าของงาน')",
+                                     timeout=20000)
+    time.sleep(1)
+    assert tabs["agencies/5010.html"].evaluate("window.notReloaded === true")
+    for tab in tabs.values():
+        tab.close()
+
+
+def test_where_the_system_gives_no_file_events_the_preview_scans(project, tmp_path):
+    """FileEvents unavailable (no inotify, or no watches left): the files are scanned every
+    0.8 s instead, and an edit still reaches the page."""
+    port = free_port()
+    code = ("import sys; import kpisite.serve as serve; serve.FileEvents.start = lambda self: "
+            "False; from kpisite.cli import main; sys.argv[0] = 'kpisite'; main()")
+    proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--content",
+                             str(project.content), "--out", str(tmp_path / "site"), "--port",
+                             str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, cwd=REPO)
+    try:
+        lines = output_lines(proc)
+        page = f"http://127.0.0.1:{port}/indicators/2564/5042-2007.html"
+        edit(project, REF, "result: 2.00", "result: 6.50")
+        wait_for(lambda: "6.50" in fetch(page)[1])
+        assert rebuilds(lines) == 1
+    finally:
+        proc.terminate()
+        proc.wait(10)
