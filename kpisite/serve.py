@@ -55,7 +55,7 @@ from .write import STATE, Direct, locked, safe_join
 
 QUIET = 0.008  # seconds without a file event before a save is read: one save is a burst
 PATIENCE = 2.0  # seconds at most to wait for a file still open for writing to be closed
-LATER = 0.2  # seconds after a save before the site's pages: the tabs reload first (one core each)
+LATER = 0.5  # seconds after a save before the site's pages: the tabs reload first (one core each)
 EVERY_TAB = None  # what Session.rebuild says when every open tab should reload
 
 
