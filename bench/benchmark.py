@@ -175,8 +175,8 @@ class tab_on:
                                               args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page()
         page.goto(self.url)
-        page.wait_for_function("window.LiveReload !== undefined || document.readyState === 'complete'")
-        time.sleep(1.0)  # livereload's socket connected
+        page.wait_for_function("window.LiveReload !== undefined")
+        time.sleep(1.0)  # its socket connected and said which page the tab shows
         return page
 
     def __exit__(self, *exc):
@@ -210,8 +210,9 @@ def _one_save(target: Path, url: str, i: int, lines: list[str], page) -> dict[st
             break
         time.sleep(0.002)
     if page is not None:
-        page.wait_for_function("!window.__before_save && document.readyState === 'complete'",
-                               timeout=120000)
+        page.wait_for_function("(name) => !window.__before_save && document.readyState === "
+                               "'complete' && document.body.textContent.includes(name)",
+                               arg=name, timeout=120000)
         loaded = page.evaluate("performance.timeOrigin + "
                                "performance.getEntriesByType('navigation')[0].loadEventEnd")
         figures["reloaded"] = loaded - saved * 1000

@@ -53,7 +53,8 @@ def listed_alike(old: model.Indicator | None, new: model.Indicator | None) -> bo
     """Whether `new` takes `old`'s place in every list of the catalog (Catalog.replace): the
     same order, groups and family ranking, published both (or a draft both)."""
     place = lambda i: (i.published, i.source, i.sort_key, i.year_key, i.agency,  # noqa: E731
-                       tuple(i.strategy), i.family, i.status, i.achieved_value)
+                       tuple(i.strategy), i.family, i.status, i.achieved_value, i.target,
+                       i.direction)  # a family ranks by result, the better by direction
     return old is not None and new is not None and place(old) == place(new)
 
 

@@ -37,9 +37,9 @@ from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from livereload.watcher import Watcher
 from tornado.ioloop import IOLoop
 from tornado.web import HTTPError
-from watchdog.events import (EVENT_TYPE_CLOSED, EVENT_TYPE_CLOSED_NO_WRITE, EVENT_TYPE_DELETED,
-                             EVENT_TYPE_MODIFIED, EVENT_TYPE_MOVED, EVENT_TYPE_OPENED,
-                             FileSystemEventHandler)
+from watchdog.events import (EVENT_TYPE_CLOSED, EVENT_TYPE_CLOSED_NO_WRITE, EVENT_TYPE_CREATED,
+                             EVENT_TYPE_DELETED, EVENT_TYPE_MODIFIED, EVENT_TYPE_MOVED,
+                             EVENT_TYPE_OPENED, FileSystemEventHandler)
 from watchdog.observers import Observer
 
 from . import editor
@@ -51,6 +51,7 @@ from .tidy import formatted, write
 from .i18n import _, bilingual, standard
 from .incremental import Preview
 from .render import error_page
+from .workers import die_with_parent
 from .write import STATE, Direct, locked, safe_join
 
 QUIET = 0.008  # seconds without a file event before a save is read: one save is a burst
@@ -74,6 +75,13 @@ def _stat(path: Path) -> tuple[int, int] | None:
     except OSError:  # removed while we looked
         return None
     return None if stat.S_ISDIR(st.st_mode) else (st.st_mtime_ns, st.st_size)
+
+
+def watched(path: Path, folders: list[Path]) -> bool:
+    """Whether `path` is a file the preview watches: in one of `folders`, not an editor's."""
+    folder = next((f for f in folders if path.is_relative_to(f)), None)
+    return folder is not None and not _ignored_file(path.name) and not any(
+        _ignored_folder(part) for part in path.relative_to(folder).parts[:-1])
 
 
 class Scanner:
@@ -105,7 +113,7 @@ class Scanner:
         """Those of `paths` that were added, changed or removed (in the watched folders)."""
         changed = set()
         for path in paths:
-            if not self._watched(path):
+            if not watched(path, self.folders):
                 continue
             now = _stat(path)
             if now != self.seen.get(path):
@@ -116,10 +124,6 @@ class Scanner:
                     self.seen[path] = now
         return changed
 
-    def _watched(self, path: Path) -> bool:
-        folder = next((f for f in self.folders if path.is_relative_to(f)), None)
-        return folder is not None and not _ignored_file(path.name) and not any(
-            _ignored_folder(part) for part in path.relative_to(folder).parts[:-1])
 
 
 class FileEvents(FileSystemEventHandler):
@@ -160,23 +164,27 @@ class FileEvents(FileSystemEventHandler):
         if kind in (EVENT_TYPE_OPENED, EVENT_TYPE_CLOSED_NO_WRITE):
             return  # read, not written
         named = [Path(os.fsdecode(p)) for p in (event.src_path, event.dest_path) if p]
-        if not any(path.is_relative_to(folder) for path in named for folder in self.folders):
-            return  # beside a folder not made yet
-        with self.lock:
-            if event.is_directory:  # its files are not named one by one
-                self.rescan |= kind != EVENT_TYPE_MODIFIED
-            else:
+        if event.is_directory:  # its files are not named one by one
+            if kind != EVENT_TYPE_MODIFIED and any(
+                    path.is_relative_to(folder) for path in named for folder in self.folders):
+                with self.lock:
+                    self.rescan = True
+                self.heard()
+            return
+        named = [path for path in named if watched(path, self.folders)]  # not a swap file
+        if named:
+            with self.lock:
                 self.paths.update(named)
                 self._note_writing(kind, named)
-        self.heard()
+            self.heard()
 
     def _note_writing(self, kind: str, named: list[Path]) -> None:
         if not self.closes_said:
             return
-        if kind in (EVENT_TYPE_CLOSED, EVENT_TYPE_MOVED, EVENT_TYPE_DELETED):
-            self.writing.pop(named[0], None)
-        else:  # created or modified: open until its close is said
+        if kind in (EVENT_TYPE_CREATED, EVENT_TYPE_MODIFIED):  # open until its close is said
             self.writing.setdefault(named[0], time.monotonic())
+        elif kind in (EVENT_TYPE_CLOSED, EVENT_TYPE_MOVED, EVENT_TYPE_DELETED):
+            self.writing.pop(named[0], None)
 
     def take(self) -> tuple[set[Path], bool] | None:
         """The paths named since the last time, and whether to scan everything (a folder
@@ -300,9 +308,9 @@ def reload_tabs(written: list[str] | None) -> None:
 def _shows(page: str, path: str) -> bool:
     """Whether a tab on `page` shows the file `path`: the page itself, a file of static/ or
     the print stylesheet (any page's), or a script the page loads (LOADED_BY)."""
-    folder, _slash, name = path.rpartition("/")
+    name = path.rpartition("/")[2]
     return path == page or path.startswith("static/") or name == "print.css" or (
-        name in LOADED_BY and page == (f"{folder}/" if folder else "") + LOADED_BY[name])
+        name in LOADED_BY and page.rpartition("/")[2] == LOADED_BY[name])  # any language's
 
 
 class SitePages:
@@ -315,18 +323,28 @@ class SitePages:
         self.preview, self.written = preview, written  # written: called with the paths
         self.child: tuple[int, int] | None = None  # its pid, and the pipe it reports on
         self.writing, self.buffer, self.started = "", b"", 0.0
-        self.ended: list[int] = []  # children stopped or finished, not yet reaped
+        self.ended: dict[int, str] = {}  # children ended, not yet reaped: the page being written
+        self.unsaid: dict[str, bool] = {}  # pages a stopped child may have written
 
     def start(self) -> None:
         self._reap()
         if self.child is not None or not self.preview.pending:
             return
         work, reader, writer = self.preview.site_work(), *os.pipe()
+        parent = os.getpid()
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # as workers.py
         pid = os.fork()
-        if pid == 0:  # the child: render, write, say so, and end without Python's clean-up
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's to handle
-            os.close(reader)
-            os._exit(_render_site_pages(work, self.preview.out, writer))
+        if pid == 0:  # the child: it must never return into the server's code
+            status = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                die_with_parent()
+                os.close(reader)
+                status = _render_site_pages(work, self.preview.out, writer, parent)
+            finally:
+                os._exit(status)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(writer)
         self.child, self.buffer, self.started = (pid, reader), b"", time.perf_counter()
         IOLoop.current().add_handler(reader, self._heard, IOLoop.READ)
@@ -345,7 +363,9 @@ class SitePages:
             self.writing = path if mark == b"+" else ""
             if mark in (b"=", b"."):
                 self.preview.pending.pop(path, None)
-                done += [path] if mark == b"=" else []
+                # A page a stopped child may have written: its tab has not reloaded yet.
+                if self.unsaid.pop(path, False) or mark == b"=":
+                    done.append(path)
         if done:
             self.written(done)
 
@@ -353,24 +373,30 @@ class SitePages:
         pid, reader = self.child
         IOLoop.current().remove_handler(reader)
         os.close(reader)
-        self.child, self.ended = None, self.ended + [pid]
-        if self.writing:  # killed while writing: its temporary file (write.Direct) goes
-            target = Path(safe_join(self.preview.out, self.writing))
-            target.with_name(f".{target.name}.{pid}.tmp").unlink(missing_ok=True)
+        self.child, self.ended[pid] = None, self.writing
+        if self.writing:  # stopped while writing it: perhaps written, not said
+            self.unsaid[self.writing] = True
             self.writing = ""
-        if report and self._reap(wait=True).get(pid) == 0:
+        if report:
+            status = self._reap(wait=True).get(pid)
             took = (time.perf_counter() - self.started) * 1000
             print(bilingual(_("and the site's pages that show it in %(ms)s ms more",
-                              ms=f"{took:.0f}")), flush=True)
+                              ms=f"{took:.0f}")) if status == 0 else
+                  bilingual(_("the site's pages could not be updated (see above): they are "
+                              "tried again after the next save")), flush=True)
 
     def _reap(self, wait: bool = False) -> dict[int, int]:
-        """The exit status of children that ended (a killed one takes a while to go)."""
+        """The exit status of children that ended (a killed one takes a while to go); the
+        temporary file (write.Direct) of one stopped while writing goes once it is gone."""
         statuses = {}
-        for pid in list(self.ended):
+        for pid, writing in list(self.ended.items()):
             found, status = os.waitpid(pid, 0 if wait else os.WNOHANG)
             if found:
                 statuses[pid] = os.waitstatus_to_exitcode(status)
-                self.ended.remove(pid)
+                del self.ended[pid]
+                if writing:
+                    target = Path(safe_join(self.preview.out, writing))
+                    target.with_name(f".{target.name}.{pid}.tmp").unlink(missing_ok=True)
         return statuses
 
     def stop(self) -> None:
@@ -393,12 +419,14 @@ class SitePages:
         self._reap(wait=True)
 
 
-def _render_site_pages(work: list, out: Path, report: int) -> int:
+def _render_site_pages(work: list, out: Path, report: int, parent: int) -> int:
     """In the child: each page rendered and written, said on `report` before ("+") and after
     ("=" written, "." unchanged); the exit status."""
     try:
         direct = Direct(out)
         for renderer, page in work:
+            if os.getppid() != parent:  # the server is gone (where prctl is not)
+                return 1
             content = renderer.render(page)
             os.write(report, f"+{page.path}\n".encode())
             with locked(out):  # only while writing: a child stopped holds it till it is gone

@@ -162,15 +162,21 @@ class Team:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
+def die_with_parent() -> None:
+    """Linux: the kernel kills this (forked) process when its parent dies; elsewhere the
+    process checks os.getppid() itself."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _work(team: Team, chunks: list, todo: int, results: Connection, commands: Connection,
           parent: int) -> None:
     """A worker's life: chunks until there are none left, each one's results one message;
     then, if the parent sends a payload, the second job on what it kept."""
     try:
-        try:  # Linux: the kernel kills this process when its parent dies
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
+        die_with_parent()
         gc.freeze()  # the inherited site and templates need no garbage collection
         gc.disable()  # collected once a chunk instead: most objects die young, few form cycles
         kept = []

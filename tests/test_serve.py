@@ -491,7 +491,30 @@ def test_where_the_system_gives_no_file_events_the_preview_scans(project, tmp_pa
         page = f"http://127.0.0.1:{port}/indicators/2564/5042-2007.html"
         edit(project, REF, "result: 2.00", "result: 6.50")
         wait_for(lambda: "6.50" in fetch(page)[1])
-        assert rebuilds(lines) == 1
+        wait_for(lambda: rebuilds(lines) == 1)
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_only_a_watched_file_open_for_writing_holds_a_save_back(tmp_path):
+    """An editor's swap file kept open (.x.yaml.swp) and a change of a file's times (attrib)
+    never hold a save back; a watched file written and not yet closed does, till it closes."""
+    from watchdog.events import (FileClosedEvent, FileModifiedEvent, FileMovedEvent,
+                                 FileSystemEvent)
+
+    from kpisite.serve import FileEvents
+
+    events = FileEvents([tmp_path], lambda: None)
+    assert events.closes_said  # Linux's inotify: the tests run on Debian
+    events.on_any_event(FileModifiedEvent(str(tmp_path / ".x.yaml.swp")))
+    attrib = FileSystemEvent(str(tmp_path / "x.yaml"))
+    attrib.event_type = "attrib"
+    events.on_any_event(attrib)
+    assert events.take() == ({tmp_path / "x.yaml"}, False)
+    events.on_any_event(FileModifiedEvent(str(tmp_path / "y.yaml")))
+    assert events.take() is None  # still being written
+    events.on_any_event(FileClosedEvent(str(tmp_path / "y.yaml")))
+    assert events.take() == ({tmp_path / "y.yaml"}, False)
+    events.on_any_event(FileMovedEvent(str(tmp_path / "y.yaml.tmp"), str(tmp_path / "z.yaml")))
+    assert events.take() == ({tmp_path / "z.yaml"}, False)
