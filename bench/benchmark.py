@@ -5,8 +5,8 @@
 For each N: full build into a clean output folder right after the corpus is written, as after a
 checkout (wall and CPU time, pages per second; see AFTER_DELETING), the same a minute later when
 the files must be read from disk again, peak memory of the whole process tree (in a separate,
-sampled run), a rebuild with nothing changed, output size, the preview server's time from
-saving an edit of one indicator to the served page and to a reloaded tab, the size of the search index, and
+sampled run), a rebuild with nothing changed, output size, the preview's time from saving
+an edit of one indicator to the served page and to a reloaded tab, the size of the search index, and
 the time from a keystroke to search results in headless Chromium; at the sizes --booklets
 names (1,000; give 10000 too for the issue's figure, half an hour more), a full build with the
 PDF booklets: its time against the one without, the booklets' time per indicator and the peak
@@ -30,6 +30,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -130,24 +131,25 @@ def _invalid_save(target: Path, url: str) -> dict[str, float]:
     text = target.read_text("utf-8")
     target.write_text(text.replace("\nname: ", "\nname: [", 1), "utf-8")
     saved = time.time()
-    while _status(url) != 500 and time.time() < saved + 120:
+    while _fetch(url)[0] != 500 and time.time() < saved + 120:
         time.sleep(0.002)
     error = (time.time() - saved) * 1000
     target.write_text(text, "utf-8")
-    while _status(url) != 200 and time.time() < saved + 240:
+    while _fetch(url)[0] != 200 and time.time() < saved + 240:
         time.sleep(0.01)
     time.sleep(1.3)
     return {"error": error}
 
 
-def _status(url: str) -> int:
+def _fetch(url: str) -> tuple[int, str]:
+    """The status and page served at `url`; (0, "") while the server is too busy to answer."""
     try:
         with urllib.request.urlopen(url, timeout=60) as response:
-            return response.status
+            return response.status, response.read().decode("utf-8")
     except urllib.error.HTTPError as exc:
-        return exc.code
+        return exc.code, ""
     except OSError:
-        return 0
+        return 0, ""
 
 
 def wait_until_served(url: str, deadline: float) -> None:
@@ -160,37 +162,23 @@ def wait_until_served(url: str, deadline: float) -> None:
     raise SystemExit(f"the preview server did not answer at {url}")
 
 
-class tab_on:
-    """A headless Chromium tab (Debian's) open at `url`, or nothing when `url` is None."""
+@contextmanager
+def tab_on(url: str | None):
+    """A headless Chromium tab (Debian's) open at `url`, or None when `url` is None."""
+    if url is None:
+        yield None
+        return
+    from playwright.sync_api import sync_playwright
 
-    def __init__(self, url: str | None):
-        self.url = url
-
-    def __enter__(self):
-        if self.url is None:
-            return None
-        from playwright.sync_api import sync_playwright
-        self.driver = sync_playwright().start()
-        browser = self.driver.chromium.launch(executable_path="/usr/bin/chromium",
-                                              args=["--no-sandbox", "--disable-gpu"])
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path="/usr/bin/chromium",
+                                         args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page()
-        page.goto(self.url)
+        page.goto(url)
         page.wait_for_function("window.LiveReload !== undefined")
         time.sleep(1.0)  # its socket connected and said which page the tab shows
-        return page
-
-    def __exit__(self, *exc):
-        if self.url is not None:
-            self.driver.stop()
-
-
-def _page(url: str) -> str:
-    """The page served at `url`, or "" while the server is too busy to answer."""
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            return response.read().decode("utf-8")
-    except OSError:
-        return ""
+        yield page
+        browser.close()
 
 
 def _one_save(target: Path, url: str, i: int, lines: list[str], page) -> dict[str, float]:
@@ -205,7 +193,7 @@ def _one_save(target: Path, url: str, i: int, lines: list[str], page) -> dict[st
     figures: dict[str, float] = {}
     deadline = saved + 120
     while time.time() < deadline:
-        if name in _page(url):
+        if name in _fetch(url)[1]:
             figures["served"] = (time.time() - saved) * 1000
             break
         time.sleep(0.002)

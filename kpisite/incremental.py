@@ -262,8 +262,7 @@ class Preview:
         each download once more to learn its size)."""
         work = [(renderer, page) for renderer, page in self.built.site_pages(self.catalog)
                 if page.path in self.pending]
-        return sorted(work, key=lambda job: 0 if job[1].make is None and
-                      "size" not in job[1].context else 1 if job[1].make else 2)
+        return sorted(work, key=lambda job: _reader_order(job[1]))
 
     def render_site_pages(self, out: Direct) -> list[str]:
         """The pending site pages, rendered and written here; those that changed."""
@@ -273,3 +272,10 @@ class Preview:
                 written.append(page.path)
             self.pending.pop(page.path, None)
         return written
+
+
+def _reader_order(page: pages.Page) -> int:
+    """0 for a page, 1 for a download, 2 for a page that states the downloads' sizes."""
+    if page.make is not None:
+        return 1
+    return 2 if "size" in page.context else 0

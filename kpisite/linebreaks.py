@@ -4,8 +4,8 @@ Thai is written without spaces, so a browser breaks lines where its own dictiona
 it splits compounds that readers keep whole (ตัวชี้|วัด, เครือ|ข่าย). Here PyThaiNLP's newmm
 segmenter (nlpo3, its Rust build), with its dictionary and the words of thai-words.txt,
 finds the words; each Thai run of a text is kept on one line (<w->, white-space: nowrap)
-that may break only where <wbr> marks a word's end. No character is added: what a reader copies, the search index and the
-downloads hold the text as written.
+that may break only where <wbr> marks a word's end. No character is added: what a reader
+copies, the search index and the downloads hold the text as written.
 
 Every {{ ... }} of an HTML template that lands in text (not in a tag, a comment, a script, a
 style, a title, an option or an SVG) goes through `breaks` (the Breaks extension does it when

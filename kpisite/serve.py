@@ -51,7 +51,7 @@ from .tidy import formatted, write
 from .i18n import _, bilingual, standard
 from .incremental import Preview
 from .render import error_page
-from .workers import die_with_parent
+from .workers import forked
 from .write import STATE, Direct, locked, safe_join
 
 QUIET = 0.008  # seconds without a file event before a save is read: one save is a burst
@@ -123,7 +123,6 @@ class Scanner:
                 else:
                     self.seen[path] = now
         return changed
-
 
 
 class FileEvents(FileSystemEventHandler):
@@ -324,29 +323,22 @@ class SitePages:
         self.child: tuple[int, int] | None = None  # its pid, and the pipe it reports on
         self.writing, self.buffer, self.started = "", b"", 0.0
         self.ended: dict[int, str] = {}  # children ended, not yet reaped: the page being written
-        self.unsaid: dict[str, bool] = {}  # pages a stopped child may have written
+        self.unsaid: set[str] = set()  # pages a stopped child may have written
 
     def start(self) -> None:
         self._reap()
         if self.child is not None or not self.preview.pending:
             return
         work, reader, writer = self.preview.site_work(), *os.pipe()
-        parent = os.getpid()
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # as workers.py
-        pid = os.fork()
-        if pid == 0:  # the child: it must never return into the server's code
-            status = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's
-                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-                die_with_parent()
-                os.close(reader)
-                status = _render_site_pages(work, self.preview.out, writer, parent)
-            finally:
-                os._exit(status)
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        os.close(writer)
-        self.child, self.buffer, self.started = (pid, reader), b"", time.perf_counter()
+        parent, out = os.getpid(), self.preview.out
+
+        def child() -> int:
+            os.close(reader)
+            return _render_site_pages(work, out, writer, parent)
+
+        with forked(child) as pid:
+            os.close(writer)
+            self.child, self.buffer, self.started = (pid, reader), b"", time.perf_counter()
         IOLoop.current().add_handler(reader, self._heard, IOLoop.READ)
 
     def _heard(self, reader: int, _events) -> None:
@@ -364,7 +356,8 @@ class SitePages:
             if mark in (b"=", b"."):
                 self.preview.pending.pop(path, None)
                 # A page a stopped child may have written: its tab has not reloaded yet.
-                if self.unsaid.pop(path, False) or mark == b"=":
+                if path in self.unsaid or mark == b"=":
+                    self.unsaid.discard(path)
                     done.append(path)
         if done:
             self.written(done)
@@ -375,7 +368,7 @@ class SitePages:
         os.close(reader)
         self.child, self.ended[pid] = None, self.writing
         if self.writing:  # stopped while writing it: perhaps written, not said
-            self.unsaid[self.writing] = True
+            self.unsaid.add(self.writing)
             self.writing = ""
         if report:
             status = self._reap(wait=True).get(pid)

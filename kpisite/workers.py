@@ -19,6 +19,7 @@ import pickle
 import signal
 import threading
 import traceback
+from contextlib import contextmanager
 from multiprocessing.connection import Connection, Pipe, wait
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -143,32 +144,45 @@ class Team:
         """Start a worker that lives `life(its results pipe, its commands pipe)`."""
         reader, writer = Pipe(duplex=False)
         commands_in, commands_out = Pipe(duplex=False)
-        # Ctrl+C waits until the new process is on the list that the caller's clean-up kills.
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        pid = os.fork()
-        if pid == 0:  # the worker: it must never return into the caller's code
+        others = [reader, commands_out, *(c for r, (_, c) in self.workers.items()),
+                  *self.workers]
+
+        def worker() -> int:
+            for other in others:
+                other.close()
+            life(writer, commands_in)
+            return 1
+
+        with forked(worker) as pid:
+            self.workers[reader] = (pid, commands_out)
+            writer.close()
+            commands_in.close()
+
+
+@contextmanager
+def forked(life: Callable[[], int]) -> Iterator[int]:
+    """A child process that lives `life()` and exits with what it returns, never returning
+    into the caller's code: it ignores Ctrl+C (its parent stops it) and, on Linux, the kernel
+    kills it when its parent dies. In the parent, the child's pid: Ctrl+C waits until the
+    `with` block has put it where the caller's clean-up finds it."""
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it
-                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-                for other in [reader, commands_out, *(c for r, (_, c) in self.workers.items()),
-                              *self.workers]:
-                    other.close()
-                life(writer, commands_in)
-            finally:
-                os._exit(1)
-        self.workers[reader] = (pid, commands_out)
-        writer.close()
-        commands_in.close()
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-
-
-def die_with_parent() -> None:
-    """Linux: the kernel kills this (forked) process when its parent dies; elsewhere the
-    process checks os.getppid() itself."""
+                ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            except (OSError, AttributeError):  # elsewhere: the child checks os.getppid()
+                pass
+            status = life()
+        finally:
+            os._exit(status)
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+        yield pid
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _work(team: Team, chunks: list, todo: int, results: Connection, commands: Connection,
@@ -176,7 +190,6 @@ def _work(team: Team, chunks: list, todo: int, results: Connection, commands: Co
     """A worker's life: chunks until there are none left, each one's results one message;
     then, if the parent sends a payload, the second job on what it kept."""
     try:
-        die_with_parent()
         gc.freeze()  # the inherited site and templates need no garbage collection
         gc.disable()  # collected once a chunk instead: most objects die young, few form cycles
         kept = []
