@@ -144,8 +144,7 @@ class Team:
         """Start a worker that lives `life(its results pipe, its commands pipe)`."""
         reader, writer = Pipe(duplex=False)
         commands_in, commands_out = Pipe(duplex=False)
-        others = [reader, commands_out, *(c for r, (_, c) in self.workers.items()),
-                  *self.workers]
+        others = [reader, commands_out, *(c for _, c in self.workers.values()), *self.workers]
 
         def worker() -> int:
             for other in others:
