@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from . import THEME
 from .i18n import N_, Message
@@ -353,6 +353,22 @@ BY_NAME = {f.name: f for f in FIELDS}
 LISTED = tuple(f for f in FIELDS if f.listing)
 TEXTS = tuple(f for f in FIELDS if not f.light)
 HISTORY = tuple(f for f in FIELDS if f.history or any(p.history for p in f.parts))
+
+
+def laid_out_texts(record: Any, table: tuple = FIELDS) -> Iterator[str]:
+    """Every text of a record that pages lay out as lines (kinds text and texts, in its rows
+    too); not Markdown, which comes as HTML."""
+    for f in table:
+        value = getattr(record, f.key, None)
+        if not value:
+            continue
+        if f.kind == "text":
+            yield value
+        elif f.kind == "texts":
+            yield from value
+        elif f.kind == "rows":
+            for row in value:
+                yield from laid_out_texts(row, f.parts)
 
 
 def default(f: Field) -> Any:

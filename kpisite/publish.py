@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
-from . import THEME, booklets as booklets_mod, chromium, history as history_mod, model, opendata, pages, related, search, thai
+from . import THEME, booklets as booklets_mod, chromium, fields, history as history_mod, linebreaks, model, opendata, pages, related, search, thai
 from .catalog import Catalog
 from .diagnostics import ContentError, Problem, errors
 from .gather import (SITE_FILES, FileResult, FileTookTooLong, Project, Reader, Summary,
@@ -204,6 +204,9 @@ def _take(built: Built, published, cache: CacheWriter) -> None:
         cache.add(rel, (blob, exports))
 
 
+PREPARED = 100  # indicators whose words are found at once: 2,700 Thai runs, in linebreaks' cache
+
+
 class Publisher:
     """The two jobs of a worker: read a file (and keep it), then render what it kept."""
 
@@ -226,7 +229,13 @@ class Publisher:
         build's cache entry."""
         stage_dir, relations = payload
         out = Writer(stage_dir)
+        ahead = 0  # how many of the last kept have their words found
         while kept:
+            if not ahead:  # the words of the next hundred, found at once (linebreaks.prepare)
+                ahead = min(len(kept), PREPARED)
+                linebreaks.prepare(text for _, ind in kept[-ahead:]
+                                   for text in fields.laid_out_texts(ind))
+            ahead -= 1
             result, ind = kept.pop()  # and the whole indicator can go
             result.indicator = ind.without_texts()
             self.publish(result, ind, out, relations.get(result.rel))

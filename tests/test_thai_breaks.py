@@ -137,3 +137,43 @@ def test_chart_labels_are_cut_into_lines_between_words():
     cut = linebreaks.lines(text, 6)
     assert "".join(cut) == text and len(cut) >= 3
     assert not compounds_across_lines(list(cut))
+
+
+def test_a_running_header_is_shortened_between_words():
+    """The printed sheet's header holds the name's first words, cut where its page may break
+    a line (the same words as the page's), never inside a word."""
+    name = "ระดับความสำเร็จของการสร้างเครือข่ายประชาสังคม ในการเฝ้าระวังฝุ่นละออง (ร้อยละ 80)"
+    for limit in range(12, len(name)):
+        short = linebreaks.shortened(name, limit)
+        kept = short.removesuffix("…").rstrip()
+        assert short.endswith("…") and len(short) <= limit and name.startswith(kept), short
+        assert not compounds_across_lines([kept, name[len(kept):]]), short
+    assert linebreaks.shortened(name, len(name)) == name
+
+
+def test_words_are_the_text_as_written():
+    for text in ["สยป. ตรวจประเมินตัวชี้วัด (ร้อยละ 80)", "  a b ", "ตัวชี้วัด", "x", ""]:
+        assert "".join(linebreaks.words(text)) == text
+    assert "ตัวชี้วัด" in linebreaks.words("ตรวจประเมินตัวชี้วัด")
+
+
+def test_an_indicators_words_are_found_before_its_pages_ask(monkeypatch):
+    """publish finds the words of a hundred indicators at once (linebreaks.prepare): each
+    text its pages lay out, from the field table, and not its Markdown."""
+    from kpisite import fields, model
+
+    ind = model.Indicator(
+        source="synthetic.yaml", code="T1", name="การทดสอบเตรียมคำล่วงหน้าของตัวชี้วัด",
+        evidence=["หลักฐานการประชุมเครือข่ายล่วงหน้า"],
+        rubric=[model.RubricLevel(level=1, description="ระดับที่หนึ่งล่วงหน้า")],
+        definition="นิยามของตัวชี้วัดล่วงหน้าแบบยาว")
+    texts = list(fields.laid_out_texts(ind))
+    assert {ind.name, *ind.evidence, ind.rubric[0].description} <= set(texts)
+    assert ind.definition not in texts
+    linebreaks.prepare(texts)
+
+    def segmented_again(text):
+        raise AssertionError(f"segmented again: {text}")
+    monkeypatch.setattr(linebreaks, "segment", segmented_again)
+    assert "<wbr>" in linebreaks.breaks(ind.name)
+    assert "<wbr>" in linebreaks.breaks(ind.rubric[0].description)
