@@ -7,7 +7,8 @@ checkout (wall and CPU time, pages per second; see AFTER_DELETING), the same a m
 the files must be read from disk again, peak memory of the whole process tree (in a separate,
 sampled run), a rebuild with nothing changed, output size, the preview's time from saving
 an edit of one indicator to the served page and to a reloaded tab, the size of the search
-index, and the time from a keystroke to search results in headless Chromium; at the sizes
+index, the time from a keystroke to search results in headless Chromium, what the Thai line
+breaks cost (--breaks-pairs interleaved full builds with and without them); at the sizes
 --booklets names (1,000; give 10000 too for the issue's figure, half an hour more), a full
 build with the PDF booklets: its time against the one without, the booklets' time per
 indicator and the peak memory.
@@ -38,6 +39,7 @@ sys.path.insert(0, str(REPO))
 from kpisite import synthetic  # noqa: E402
 
 BUILD = [sys.executable, str(REPO / "build.py")]
+WITHOUT_BREAKS = [sys.executable, str(REPO / "bench" / "without_thai_breaks.py")]
 
 
 def tree_memory(pid: int) -> int:
@@ -272,8 +274,8 @@ def delete_and_age(*folders: Path) -> None:
         time.sleep(AFTER_DELETING)
 
 
-def build_command(content: Path, out: Path) -> list[str]:
-    return BUILD + ["build", "--content", str(content), "--out", str(out)]
+def build_command(content: Path, out: Path, build: list[str] = BUILD) -> list[str]:
+    return build + ["build", "--content", str(content), "--out", str(out)]
 
 
 def full_builds(content: Path, out: Path, n: int) -> tuple[dict, dict]:
@@ -295,7 +297,8 @@ def spread(values: list[float], unit: str, form: str = "{:.1f}") -> str:
     return f"{median} (runs {form.format(values[0])}-{form.format(values[-1])})"
 
 
-def bench(n: int, workdir: Path, runs: int, booklets: list[int] = ()) -> None:
+def bench(n: int, workdir: Path, runs: int, booklets: list[int] = (), breaks_pairs: int = 5
+          ) -> None:
     content, out = workdir / f"content-{n}", workdir / f"site-{n}"
     checkouts, laters = zip(*(full_builds(content, out, n) for _ in range(runs)))
     corpus = sum(p.stat().st_size for p in (content / "indicators").rglob("*.yaml"))
@@ -331,6 +334,8 @@ def bench(n: int, workdir: Path, runs: int, booklets: list[int] = ()) -> None:
           f"{search['median']:.1f} ms median, {search['max']:.1f} ms worst")
     if booklets and n in booklets:
         print(booklet_figures(content, out, n, statistics.median(of(checkouts, "wall"))))
+    if breaks_pairs:
+        print(thai_breaks_cost(content, workdir / f"site-{n}-breaks", breaks_pairs))
     both = both_languages(content, workdir / f"site-{n}-th-en")
     print(f"full build, Thai and English (site.yaml languages: [th, en]): {both['wall']:.1f} s "
           f"wall, {both['cpu']:.1f} s CPU, peak memory {both['peak'] / mib:.0f} MiB; beside the "
@@ -378,6 +383,26 @@ def booklet_figures(content: Path, out: Path, n: int, full_build: float) -> str:
             f"Chromium's included)")
 
 
+def thai_breaks_cost(content: Path, out: Path, pairs: int) -> str:
+    """What the Thai line breaks cost: full builds into a fresh folder with them and without
+    (bench/without_thai_breaks.py), interleaved (A B A B: the machine's drift falls on both),
+    and the median of the pairs' ratios. Deleted without waiting, both alike (see
+    AFTER_DELETING)."""
+    ratios, cpu = [], []
+    for _ in range(pairs):
+        timed = {}
+        for name, build in (("on", BUILD), ("off", WITHOUT_BREAKS)):
+            shutil.rmtree(out, ignore_errors=True)
+            timed[name] = run_measured(build_command(content, out, build))
+        ratios.append(timed["on"]["wall"] / timed["off"]["wall"] - 1)
+        cpu.append(timed["on"]["cpu"] - timed["off"]["cpu"])
+    shutil.rmtree(out, ignore_errors=True)
+    percent = [100 * r for r in ratios]
+    return (f"Thai line breaks: {spread(percent, '%', '{:+.1f}')} of the full build's wall time "
+            f"(median of {pairs} interleaved pairs with and without), "
+            f"{spread(cpu, 's CPU', '{:+.1f}')}")
+
+
 def both_languages(content: Path, out: Path) -> dict:
     """A full build with the English pages too, into a fresh folder; site.yaml put back after."""
     synthetic.write_site_file(content, ("th", "en"))
@@ -399,6 +424,8 @@ def main() -> None:
                         help="full builds of each kind (each one waits two minutes): median, range")
     parser.add_argument("--booklets", type=int, nargs="*", default=[1000],
                         help="the sizes at which to print the PDF booklets too (they take minutes)")
+    parser.add_argument("--breaks-pairs", type=int, default=5,
+                        help="pairs of full builds with and without the Thai line breaks (0: none)")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
@@ -406,7 +433,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}")
     for n in args.sizes:
-        bench(n, args.workdir, args.runs, args.booklets)
+        bench(n, args.workdir, args.runs, args.booklets, args.breaks_pairs)
 
 
 if __name__ == "__main__":

@@ -57,9 +57,11 @@ BROKEN_WORDS = """([words, skip]) => {
 def unmarked_site(tmp_path_factory):
     """The bundled content built with the mechanism turned off: Thai runs left as written."""
     out = tmp_path_factory.mktemp("unmarked") / "site"
+    linebreaks._marked.cache_clear()  # texts marked by an earlier build in this process
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(linebreaks, "run_html", lambda run: run)
         publish.build(gather.Project(CONTENT), out)
+    linebreaks._marked.cache_clear()  # and none left unmarked for a later one
     return out
 
 
