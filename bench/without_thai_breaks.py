@@ -11,7 +11,6 @@ from kpisite import chart, cli, linebreaks  # noqa: E402
 linebreaks.Breaks.filter_stream = lambda self, stream: stream  # no `| breaks` put in
 linebreaks.breaks = lambda value: value
 linebreaks.prepare = lambda texts: None
-linebreaks.dictionary = lambda: ""
 chart.lines = linebreaks.lines = lambda text, room: (text,)
 linebreaks.shortened = lambda text, limit: text if len(text) <= limit else text[:limit - 1] + "…"
 

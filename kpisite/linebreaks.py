@@ -57,6 +57,17 @@ def _run(match: re.Match) -> str:
     return run_html(match.group())
 
 
+def run_html(run: str) -> str:
+    """A Thai run (no spaces in it) on one line, breakable between its words."""
+    return "<w->" + "<wbr>".join(run_words(run)) + "</w->"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def run_words(run: str) -> tuple[str, ...]:
+    """The words of a Thai run (no spaces in it)."""
+    return tuple(segment(run))
+
+
 def prepare(texts: Iterable[str]) -> None:
     """Segment the Thai runs of texts that pages will show, in one go before they are
     rendered. One call after another, the segmenter's dictionary stays in the processor's
@@ -65,28 +76,27 @@ def prepare(texts: Iterable[str]) -> None:
     for text in texts:
         if not text.isascii():
             for run in THAI_RUN.findall(text):
-                run_html(run)
+                run_words(run)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def run_html(run: str) -> str:
-    """A Thai run (no spaces in it) on one line, breakable between its words."""
-    return OPEN + BREAK.join(segment(run)) + CLOSE
-
-
-OPEN, BREAK, CLOSE = "<w->", "<wbr>", "</w->"
-OTHER_WORD = re.compile(r"\s*\S+\s*|\s+")  # outside Thai runs, a line breaks after spaces
+SPACED = re.compile(r"\s*\S+\s*|\s+")  # a text cut after its spaces
 
 
 def words(text: str) -> list[str]:
-    """The words of `text`, as pages break it: its Thai runs' from run_html (and its cache:
-    a printed sheet's running header is the name its page shows), the rest cut after spaces."""
-    found, end = [], 0
-    for match in THAI_RUN.finditer(text):
-        found += OTHER_WORD.findall(text, end, match.start())
-        found += run_html(match.group())[len(OPEN):-len(CLOSE)].split(BREAK)
-        end = match.end()
-    return found + OTHER_WORD.findall(text, end)
+    """The words of `text`, as pages break it (and from the same cache: a printed sheet's
+    running header is the name its page shows): after spaces, and between the words of a
+    Thai run; what touches a run without a space ("(", ")", digits) stays with its word."""
+    found = []
+    for chunk in SPACED.findall(text):
+        pieces, end = [""], 0
+        for match in THAI_RUN.finditer(chunk):
+            first, *rest = run_words(match.group())
+            pieces[-1] += chunk[end:match.start()] + first
+            pieces += rest
+            end = match.end()
+        pieces[-1] += chunk[end:]
+        found += pieces
+    return found
 
 
 # Characters that take room on a line: not Thai vowels and marks written above or below.

@@ -6,6 +6,7 @@ import re
 import subprocess
 
 import pytest
+from markupsafe import Markup, escape
 
 from kpisite import gather, linebreaks, publish
 
@@ -57,11 +58,9 @@ BROKEN_WORDS = """([words, skip]) => {
 def unmarked_site(tmp_path_factory):
     """The bundled content built with the mechanism turned off: Thai runs left as written."""
     out = tmp_path_factory.mktemp("unmarked") / "site"
-    linebreaks._marked.cache_clear()  # texts marked by an earlier build in this process
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(linebreaks, "run_html", lambda run: run)
+        patch.setattr(linebreaks, "_marked", lambda text: Markup(escape(text)))
         publish.build(gather.Project(CONTENT), out)
-    linebreaks._marked.cache_clear()  # and none left unmarked for a later one
     return out
 
 
@@ -157,6 +156,26 @@ def test_words_are_the_text_as_written():
     for text in ["สยป. ตรวจประเมินตัวชี้วัด (ร้อยละ 80)", "  a b ", "ตัวชี้วัด", "x", ""]:
         assert "".join(linebreaks.words(text)) == text
     assert "ตัวชี้วัด" in linebreaks.words("ตรวจประเมินตัวชี้วัด")
+    assert linebreaks.words("ตัวชี้วัด (ร้อยละ 80)") == ["ตัวชี้วัด ", "(ร้อยละ ", "80)"]
+
+
+def test_the_build_finds_each_indicators_words_before_rendering_its_pages(tmp_path, monkeypatch):
+    prepared, rendered = set(), []
+    real_prepare, real_breaks = linebreaks.prepare, linebreaks.breaks
+
+    def prepare(texts):
+        texts = list(texts)
+        prepared.update(texts)
+        real_prepare(texts)
+
+    def breaks(value):
+        rendered.append(value)
+        return real_breaks(value)
+    monkeypatch.setattr(linebreaks, "prepare", prepare)
+    monkeypatch.setattr(linebreaks, "breaks", breaks)
+    publish.build(gather.Project(CONTENT), tmp_path / "site", jobs=1)
+    name = "ระดับความสำเร็จของการสร้างเครือข่ายประชาสังคมเขตเพื่อร่วมผลักดันการพัฒนาพื้นที่"
+    assert name in prepared and name in rendered
 
 
 def test_an_indicators_words_are_found_before_its_pages_ask(monkeypatch):
