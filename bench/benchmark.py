@@ -388,16 +388,15 @@ def thai_breaks_cost(content: Path, out: Path, pairs: int) -> str:
     (bench/without_thai_breaks.py), interleaved (A B A B: the machine's drift falls on both),
     and the median of the pairs' ratios. Deleted without waiting, both alike (see
     AFTER_DELETING)."""
-    ratios, cpu = [], []
+    percent, cpu = [], []
     for _ in range(pairs):
         timed = {}
         for name, build in (("on", BUILD), ("off", WITHOUT_BREAKS)):
             shutil.rmtree(out, ignore_errors=True)
             timed[name] = run_measured(build_command(content, out, build))
-        ratios.append(timed["on"]["wall"] / timed["off"]["wall"] - 1)
+        percent.append(100 * (timed["on"]["wall"] / timed["off"]["wall"] - 1))
         cpu.append(timed["on"]["cpu"] - timed["off"]["cpu"])
     shutil.rmtree(out, ignore_errors=True)
-    percent = [100 * r for r in ratios]
     return (f"Thai line breaks: {spread(percent, '%', '{:+.1f}')} of the full build's wall time "
             f"(median of {pairs} interleaved pairs with and without), "
             f"{spread(cpu, 's CPU', '{:+.1f}')}")

@@ -204,7 +204,7 @@ def _take(built: Built, published, cache: CacheWriter) -> None:
         cache.add(rel, (blob, exports))
 
 
-PREPARED = 100  # indicators whose words are found at once: 2,700 Thai runs, in linebreaks' cache
+PREPARED = 100  # indicators whose words are found at once: ~1,500 texts, in linebreaks' cache
 
 
 class Publisher:
@@ -229,17 +229,15 @@ class Publisher:
         build's cache entry."""
         stage_dir, relations = payload
         out = Writer(stage_dir)
-        ahead = 0  # how many of the last kept have their words found
         while kept:
-            if not ahead:  # the words of the next hundred, found at once (linebreaks.prepare)
-                ahead = min(len(kept), PREPARED)
-                linebreaks.prepare(text for _, ind in kept[-ahead:]
-                                   for text in fields.laid_out_texts(ind))
-            ahead -= 1
-            result, ind = kept.pop()  # and the whole indicator can go
-            result.indicator = ind.without_texts()
-            self.publish(result, ind, out, relations.get(result.rel))
-            yield (result.rel, result.pages, *entry(result))
+            batch = kept[-PREPARED:]  # the next hundred, their words found at once
+            del kept[-PREPARED:]
+            linebreaks.prepare(text for _, ind in batch for text in fields.laid_out_texts(ind))
+            while batch:
+                result, ind = batch.pop()  # and the whole indicator can go
+                result.indicator = ind.without_texts()
+                self.publish(result, ind, out, relations.get(result.rel))
+                yield (result.rel, result.pages, *entry(result))
 
     def publish(self, result: FileResult, ind: model.Indicator, out, related=None) -> None:
         """Write the pages of an indicator; its result gets their paths and its exports."""
