@@ -5,9 +5,11 @@ A booklet is its indicators' printable views, as this build wrote them, behind a
 table of contents (templates/booklet.html), printed by Chromium (chromium.py) with the print
 design every printed page has. The contents' page numbers come from a draft printing: where
 each indicator's section landed (for a year's booklet, of its cover and contents alone: its
-agencies' booklets tell how long each section is). A booklet is made again only when the HTML
-it is printed from changed (its hash is kept in the PDF's information); otherwise the published
-one stays.
+agencies' booklets tell how long each section is). A booklet of more than CHUNK indicators
+(a year's, at a city's scale) is printed in pieces that pdfjoin.py joins, each with the page
+numbers it has in the whole, so that no printing holds thousands of pages. A booklet is made
+again only when the HTML it is printed from changed (its hash is kept in the PDF's
+information); otherwise the published one stays.
 """
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ from urllib.parse import unquote, urlsplit
 from . import chromium, pages, thai
 
 START, END = "<!--booklet-->", "<!--/booklet-->"  # around the part of print.html it takes
+CHUNK = 40  # indicators printed at once in a long booklet: its printing's memory stays bounded
+GUESS = 3  # pages an indicator is taken to take when its agency's booklet does not tell
 MADE = "KPISITEMADEON"  # stands for the date the booklet is made, in the HTML the hash is of
 SOURCE_KEY = "/KpisiteSource"  # the PDF information entry that holds that hash
 
@@ -82,9 +86,8 @@ def publish(booklets: list[Booklet], renderer, stage, live: Path, theme_key: str
         for agencies in (True, False):
             batch = [job for job in todo if bool(job[0].booklet.agency) == agencies]
             known = {} if agencies else part_lengths(printings, {j[0].booklet.year for j in batch})
-            for (printing, _), pdf in zip(batch, pool.map(
-                    lambda job: job[0].pdf(browsers.get(), base, job[1], known), batch)):
-                stage.write(printing.booklet.path, pdf)
+            list(pool.map(lambda job: job[0].write(stage.path(job[0].booklet.path),
+                                                   browsers.get(), base, job[1], known), batch))
 
 
 def part_lengths(printings: list[Printing], years: set) -> dict[str, int]:
@@ -131,23 +134,43 @@ class Printing:
         self.lengths = None  # {print page: pages}, once printed
         self.published = None  # the booklet published before, when it is reused
 
-    def html(self, numbers: list[int] | None = None, made: str = MADE,
-             front_only: bool = False) -> str:
-        """`numbers`: the contents' page numbers (None: the draft's blanks); `front_only`: the
-        cover and the contents alone."""
+    def html(self, numbers: list[int] | None = None, made: str = MADE, front: bool = True,
+             body: tuple[int, int] | None = (0, None), start: int = 1,
+             total: int | None = None) -> str:
+        """`numbers`: the contents' page numbers (None: the draft's blanks). The whole
+        booklet, or a piece of it (templates/booklet.html says what `front`, `body`, `start`
+        and `total` choose)."""
+        if body and body[1] is None:
+            body = (body[0], len(self.parts))
         return self.renderer.render(pages.Page(self.where, "booklet.html", {
             "booklet": self.booklet, "parts": self.parts, "numbers": numbers, "made": made,
-            "front_only": front_only}))
+            "front": front, "body": body, "start": start, "total": total}))
 
-    def pdf(self, browser, base: str, key: str, known: dict[str, int]) -> bytes:
+    def write(self, target: str, browser, base: str, key: str, known: dict[str, int]) -> None:
+        """The booklet printed into the file `target`: at once, or, when long, in pieces of
+        CHUNK indicators joined into one, so that no printing holds thousands of pages."""
+        made = thai.build_date()
+        site = self.renderer.site
+        info = {  # the title is the page's, set by Chromium
+            "/Author": site.organization or site.title, "/Subject": site.title,
+            "/Creator": "kpisite", SOURCE_KEY: key,
+            "/CreationDate": made.strftime("D:%Y%m%d000000+07'00'"),
+            "/ModDate": made.strftime("D:%Y%m%d000000+07'00'")}
+        date = self.renderer.words.date(made)
+        with open(target + ".part", "wb") as out:
+            if len(self.parts) <= CHUNK:
+                out.write(self._finished(self._whole(browser, base, date, known), info))
+            else:
+                self._in_pieces(out, browser, base, date, info, known)
+        os.replace(target + ".part", target)
+
+    def _whole(self, browser, base: str, date: str, known: dict[str, int]) -> bytes:
         """Printed with the contents' page numbers, which a draft printing tells: of the whole
         booklet, or of its cover and contents alone when `known` has every part's length."""
-        made = thai.build_date()
-        date = self.renderer.words.date(made)
         counts = [known.get(ind.print_path) for ind, _ in self.parts]
         guessed = None not in counts
-        numbers, total = self._placed(browser, base, counts) if guessed else \
-            self._draft(browser, base)
+        numbers, total = self._placed(self._front_length(browser, base), counts) if guessed \
+            else self._draft(browser, base)
         printed = browser.pdf(self.html(numbers, date), base)
         if guessed and sections(printed, len(self.parts)) != (numbers, total):
             # A section as long as in its agency's booklet is a rule of the print design, so
@@ -155,18 +178,50 @@ class Printing:
             numbers, total = self._draft(browser, base)
             printed = browser.pdf(self.html(numbers, date), base)
         self.lengths = self._lengths(numbers, total)
-        site = self.renderer.site
-        return finish(printed, {  # the title is the page's, set by Chromium
-            "/Author": site.organization or site.title, "/Subject": site.title,
-            "/Creator": "kpisite", SOURCE_KEY: key,
-            "/CreationDate": made.strftime("D:%Y%m%d000000+07'00'"),
-            "/ModDate": made.strftime("D:%Y%m%d000000+07'00'")},
-            site.base_url, self.root)
+        return printed
 
-    def _placed(self, browser, base: str, counts: list[int]) -> tuple[list[int], int]:
-        """Where the sections start when each takes `counts` pages: after the cover and the
-        contents, whose length a draft of them alone tells."""
-        _, front = sections(browser.pdf(self.html(front_only=True), base, final=False), 0)
+    def _in_pieces(self, out, browser, base: str, date: str, info: dict,
+                   known: dict[str, int]) -> None:
+        """The cover and contents, then the parts CHUNK at a time, each printed with the page
+        numbers it has in the whole, joined into `out`. A part's length is known from its
+        agency's booklet, or guessed (GUESS) and, when the printing says otherwise, printed
+        again with the lengths it told."""
+        from pypdf import PdfReader
+
+        from . import pdfjoin
+
+        counts = [known.get(ind.print_path, GUESS) for ind, _ in self.parts]
+        front = self._front_length(browser, base)
+        for _ in range(2):
+            numbers, total = self._placed(front, counts)
+            out.seek(0), out.truncate()
+            joined = pdfjoin.Joined(out)
+            printed = browser.pdf(self.html(numbers, date, body=None, total=total), base)
+            joined.add(self._finished(printed, {}), placeholders=True)
+            lengths = [len(PdfReader(io.BytesIO(printed)).pages)]
+            for first in range(0, len(self.parts), CHUNK):
+                last = min(first + CHUNK, len(self.parts))
+                printed = browser.pdf(self.html(made=date, front=False, body=(first, last),
+                                                start=numbers[first], total=total), base)
+                lengths += _lengths_of(printed, range(first + 1, last + 1))
+                joined.add(self._finished(printed, {}))
+            if lengths == [front] + counts:
+                joined.close(info)
+                self.lengths = self._lengths(numbers, total)
+                return
+            front, counts = lengths[0], lengths[1:]
+        raise chromium.BrowserError(f"{self.booklet.path}: its pages moved between printings")
+
+    def _finished(self, pdf: bytes, info: dict) -> bytes:
+        return finish(pdf, info, self.renderer.site.base_url, self.root)
+
+    def _front_length(self, browser, base: str) -> int:
+        """How many pages the cover and the contents take (a draft of them alone)."""
+        return sections(browser.pdf(self.html(body=None), base, final=False), 0)[1]
+
+    @staticmethod
+    def _placed(front: int, counts: list[int]) -> tuple[list[int], int]:
+        """Where the sections start, after `front` pages, when each takes `counts` pages."""
         numbers = list(itertools.accumulate([front + 1] + counts[:-1]))
         return numbers, numbers[-1] + counts[-1] - 1
 
@@ -205,15 +260,22 @@ class Parts:
         return self.read[ind.print_path]
 
 
-def sections(pdf: bytes, count: int) -> tuple[list[int], int]:
-    """The page each of `count` indicators' sections starts on (its anchor b-1, b-2, ... in
-    the PDF), and the number of pages."""
+def sections(pdf: bytes, count: int | range) -> tuple[list[int], int]:
+    """The page each of the indicators' sections starts on (its anchor b-1, b-2, ... in the
+    PDF; `count`: the first so many, or the range of their numbers), and the number of pages."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf))
     found = {name.lstrip("/"): reader.get_destination_page_number(dest) + 1
              for name, dest in reader.named_destinations.items()}
-    return [found.get(f"b-{i}", 0) for i in range(1, count + 1)], len(reader.pages)
+    numbers = range(1, count + 1) if isinstance(count, int) else count
+    return [found.get(f"b-{i}", 0) for i in numbers], len(reader.pages)
+
+
+def _lengths_of(pdf: bytes, numbers: range) -> list[int]:
+    """How many pages each of the sections `numbers` takes in a PDF that holds only them."""
+    starts, pages = sections(pdf, numbers)
+    return [end - start for start, end in zip(starts, starts[1:] + [pages + 1])]
 
 
 def finish(pdf: bytes, info: dict, base_url: str, local_root: Path) -> bytes:

@@ -27,6 +27,17 @@ def booklet_site(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def pieces_site(tmp_path_factory) -> Path:
+    """The same booklets, each printed one indicator at a time and joined (as a booklet of
+    more than CHUNK indicators is)."""
+    out = tmp_path_factory.mktemp("pieces") / "site"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(booklets, "CHUNK", 1)
+        publish.build(gather.Project(CONTENT), out, booklets=True)
+    return out
+
+
 def run(tool: str, pdf: Path, *args: str) -> str:
     return subprocess.run([tool, *args, str(pdf), *(["-"] if tool == "pdftotext" else [])],
                           capture_output=True, text=True, check=True).stdout
@@ -105,6 +116,68 @@ def test_a_booklet_embeds_its_fonts_and_has_bookmarks(booklet_site):
         page = reader.get_destination_page_number(mark)
         assert ind["code"] in reader.pages[page].extract_text()
     assert "สารบัญ" in titles
+
+
+def tagged_pages(pdf: Path) -> list[tuple]:
+    """Each page's tagged content: for each marked piece on it, the path of its structure
+    element from the root ("Document/NonStruct/.../P"), and for each link, its element and
+    where it leads. Also checks what a joined structure tree could get wrong: a parent-tree
+    key given twice or missing, an element's /P not its parent, an id not unique."""
+    reader = PdfReader(pdf, strict=True)
+    tree = reader.trailer["/Root"]["/StructTreeRoot"]
+    nums = tree["/ParentTree"]["/Nums"]
+    parents = dict(zip([int(key) for key in nums[::2]], nums[1::2]))
+    assert len(parents) == len(nums) // 2 and int(tree["/ParentTreeNextKey"]) > max(parents)
+
+    def path(element) -> str:
+        steps = []
+        while element.get("/Type") != "/StructTreeRoot":
+            parent = element["/P"]
+            kids = parent["/K"] if isinstance(parent["/K"], list) else [parent["/K"]]
+            assert any(kid.get_object() is element for kid in kids)  # /P is its parent
+            steps.append(str(element["/S"]))
+            element = parent
+        return "/".join(reversed(steps))
+
+    pages = []
+    for page in reader.pages:
+        marked = [path(e.get_object()) for e in parents[int(page["/StructParents"])]]
+        links = [(path(parents[int(a["/StructParent"])].get_object()),
+                  reader.get_destination_page_number(reader.named_destinations[a["/Dest"]])
+                  if "/Dest" in a else str(a["/A"].get("/URI")))
+                 for a in (annot.get_object() for annot in page.get("/Annots") or [])]
+        pages.append((marked, links))
+    names = []
+    for leaf in [tree["/IDTree"]] + list(tree["/IDTree"].get("/Kids", [])):
+        names += leaf.get_object().get("/Names", [])
+    ids = [str(name) for name in names[::2]]
+    assert len(set(ids)) == len(ids)
+    assert all(str(e.get_object()["/ID"]) == i for i, e in zip(ids, names[1::2]))
+    return pages
+
+
+@pytest.mark.parametrize("path", ["booklets/2563.pdf", "booklets/2564/5042.pdf"])
+def test_a_booklet_printed_in_pieces_and_joined_is_the_same_document(booklet_site, pieces_site,
+                                                                     path):
+    """A long booklet is printed CHUNK indicators at a time (here one) and the pieces joined:
+    the same pages, text, page numbers, bookmarks, links and tagged structure as the booklet
+    printed at once."""
+    whole, joined = booklet_site / path, pieces_site / path
+    assert [flat(t) for t in page_texts(joined)] == [flat(t) for t in page_texts(whole)]
+    assert "Tagged:          yes" in run("pdfinfo", joined)
+    assert tagged_pages(joined) == tagged_pages(whole)
+    readers = [PdfReader(whole), PdfReader(joined)]
+    marks, dests = [], []
+    for reader in readers:
+        marks.append([(m.title, reader.get_destination_page_number(m))
+                      for m in reader.outline if not isinstance(m, list)])
+        dests.append({name: reader.get_destination_page_number(dest) for name, dest
+                      in reader.named_destinations.items() if name.startswith("/b-")})
+    assert marks[0] == marks[1] and dests[0] == dests[1]
+    assert readers[1].metadata.title == readers[0].metadata.title
+    assert readers[1].trailer["/Root"]["/Lang"] == "th"
+    fonts = run("pdffonts", joined).splitlines()[2:]
+    assert fonts and all(line.split()[-5:-2] == ["yes", "yes", "yes"] for line in fonts)
 
 
 def test_booklets_are_linked_from_the_agency_year_and_data_pages(booklet_site, built_site):
