@@ -17,6 +17,7 @@ import hashlib
 import io
 import itertools
 import os
+import re
 import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -256,8 +257,24 @@ class Parts:
             start, end = html.find(START), html.find(END)
             if start < 0 or end < start:
                 raise ValueError(f"{ind.print_path}: print.html lost its {START} ... {END} marks")
-            self.read[ind.print_path] = html[start + len(START):end]
+            self.read[ind.print_path] = _own_ids(html[start + len(START):end], ind.print_path)
         return self.read[ind.print_path]
+
+
+ID_REFERENCE = re.compile(r'(?<![\w-])(id|href|aria-labelledby|aria-describedby)="(#?)([^"]*)"')
+
+
+def _own_ids(part: str, print_path: str) -> str:
+    """The part with its ids, and the references to them, made its own in the booklet (every
+    printable view has an "h-data-notes"; a link to one must lead to the indicator's own)."""
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "_", os.path.basename(print_path).split(".")[0]) + "-"
+
+    def own(match: re.Match) -> str:
+        attribute, hash_, value = match.groups()
+        if attribute == "href" and not hash_:
+            return match.group(0)  # a link elsewhere
+        return f'{attribute}="{hash_}{" ".join(prefix + v for v in value.split())}"'
+    return ID_REFERENCE.sub(own, part)
 
 
 def sections(pdf: bytes, count: int | range) -> tuple[list[int], int]:

@@ -92,6 +92,26 @@ def test_a_booklet_has_a_cover_contents_and_each_indicator_on_its_own_pages(
         assert "file:" not in text
 
 
+def test_each_chart_in_a_booklet_is_described_by_its_own_text(booklet_site):
+    """Every printable view has the same ids ("chart-desc", "h-data-notes"): in a booklet each
+    part's are its own, so each chart's text alternative in the tagged PDF is its indicator's,
+    not the first indicator's."""
+    reader, alts = PdfReader(booklet_site / "booklets/2563.pdf"), []
+
+    def walk(element):
+        element = element.get_object()
+        if isinstance(element, dict):
+            if element.get("/S") == "/Figure" and "/Alt" in element:
+                alts.append(flat(str(element["/Alt"])))
+            kids = element.get("/K", [])
+            [walk(kid) for kid in (kids if isinstance(kids, list) else [kids])]
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    descriptions = [flat(soup(page).select_one("#chart-desc").get_text())
+                    for page in sorted((booklet_site / "indicators/2563").glob("*.print.html"))]
+    assert len(set(descriptions)) == len(descriptions) >= 3
+    assert sorted(sum(d in alt for alt in alts) for d in descriptions) == [1] * len(descriptions)
+
+
 def test_a_booklet_breaks_no_thai_word_across_lines(booklet_site):
     """As on screen (test_thai_breaks.py): no line ends inside a word, but in narrative
     paragraphs, which are the browser's to break."""
