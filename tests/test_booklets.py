@@ -173,6 +173,18 @@ def tagged_pages(pdf: Path) -> list[tuple]:
     ids = [str(name) for name in names[::2]]
     assert len(set(ids)) == len(ids)
     assert all(str(e.get_object()["/ID"]) == i for i, e in zip(ids, names[1::2]))
+    headers = []  # a table cell's header cells, by their ids
+
+    def walk(element):
+        element = element.get_object()
+        if isinstance(element, dict):
+            attributes = element.get("/A", [])
+            for owned in attributes if isinstance(attributes, list) else [attributes]:
+                headers.extend(str(h) for h in owned.get_object().get("/Headers", []))
+            kids = element.get("/K", [])
+            [walk(kid) for kid in (kids if isinstance(kids, list) else [kids])]
+    walk(tree)
+    assert headers and set(headers) <= set(ids)
     return pages
 
 
