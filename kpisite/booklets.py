@@ -187,8 +187,6 @@ class Printing:
         numbers it has in the whole, joined into `out`. A part's length is known from its
         agency's booklet, or guessed (GUESS) and, when the printing says otherwise, printed
         again with the lengths it told."""
-        from pypdf import PdfReader
-
         from . import pdfjoin
 
         counts = [known.get(ind.print_path, GUESS) for ind, _ in self.parts]
@@ -199,7 +197,7 @@ class Printing:
             joined = pdfjoin.Joined(out)
             printed = browser.pdf(self.html(numbers, date, body=None, total=total), base)
             joined.add(self._finished(printed, {}), placeholders=True)
-            lengths = [len(PdfReader(io.BytesIO(printed)).pages)]
+            lengths = [sections(printed, 0)[1]]
             for first in range(0, len(self.parts), CHUNK):
                 last = min(first + CHUNK, len(self.parts))
                 printed = browser.pdf(self.html(made=date, front=False, body=(first, last),
@@ -372,11 +370,22 @@ def _rewritten(pdf: bytes, spans: dict, changed: dict, trailer) -> bytes:
     for number, (start, end) in sorted(spans.items(), key=lambda item: item[1][0]):
         offsets[number] = out.tell()
         if number in changed:
-            out.write(b"%d 0 obj\n" % number)
-            changed[number].write_to_stream(out)
-            out.write(b"\nendobj\n")
+            write_object(out, number, changed[number])
         else:
             out.write(pdf[start:end])
+    write_end(out, offsets, trailer)
+    return out.getvalue()
+
+
+def write_object(out, number: int, obj) -> None:
+    """A pypdf object written as the PDF's object `number`."""
+    out.write(b"%d 0 obj\n" % number)
+    obj.write_to_stream(out)
+    out.write(b"\nendobj\n")
+
+
+def write_end(out, offsets: dict[int, int], trailer) -> None:
+    """The cross-reference table of the objects at `offsets`, and the trailer."""
     xref, size = out.tell(), int(trailer["/Size"])
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
     for number in range(1, size):
@@ -385,7 +394,6 @@ def _rewritten(pdf: bytes, spans: dict, changed: dict, trailer) -> bytes:
     out.write(b"trailer\n")
     trailer.write_to_stream(out)
     out.write(b"\nstartxref\n%d\n%%%%EOF\n" % xref)
-    return out.getvalue()
 
 
 def source_key(path: Path) -> str:

@@ -61,8 +61,8 @@ class Joined:
         return numbers
 
     def _gather(self, part: "_Part", numbers: dict, placeholders: bool) -> None:
-        ref = lambda obj: IndirectObject(numbers[obj.idnum], 0, None)  # noqa: E731
-        fix = lambda value: part.renumbered(value, ref, self.parent_keys)  # noqa: E731
+        ref = lambda obj: _ref(numbers[obj.idnum])  # noqa: E731
+        fix = lambda value: _renumbered(value, ref)  # noqa: E731
         self.pages += [ref(page.indirect_reference) for page in part.reader.pages]
         self.kids += part.document_kids(ref)
         self.parents += [(key + self.parent_keys, fix(value)) for key, value in part.parents()]
@@ -81,19 +81,16 @@ class Joined:
 
     def _write(self, number: int, obj) -> None:
         self.offsets[number] = self.out.tell()
-        self.out.write(b"%d 0 obj\n" % number)
-        obj.write_to_stream(self.out)
-        self.out.write(b"\nendobj\n")
+        booklets.write_object(self.out, number, obj)
 
     def close(self, info: dict) -> None:
         """The shared objects, the cross-reference table and the trailer."""
-        ref = lambda number: IndirectObject(number, 0, None)  # noqa: E731
         catalog, document, title = self.first
         self._write(PAGES, _dict(Type=NameObject("/Pages"), Kids=ArrayObject(self.pages),
                                  Count=NumberObject(len(self.pages))))
-        self._write(DOCUMENT, _dict(**document, P=ref(STRUCTURE), K=ArrayObject(self.kids)))
-        self._write(STRUCTURE, _dict(Type=NameObject("/StructTreeRoot"), K=ref(DOCUMENT),
-                                     ParentTree=ref(PARENTS), IDTree=ref(IDS),
+        self._write(DOCUMENT, _dict(**document, P=_ref(STRUCTURE), K=ArrayObject(self.kids)))
+        self._write(STRUCTURE, _dict(Type=NameObject("/StructTreeRoot"), K=_ref(DOCUMENT),
+                                     ParentTree=_ref(PARENTS), IDTree=_ref(IDS),
                                      ParentTreeNextKey=NumberObject(self.parent_keys)))
         self._write(PARENTS, _dict(Nums=ArrayObject(
             [x for key, value in sorted(self.parents, key=lambda p: p[0])
@@ -103,46 +100,39 @@ class Joined:
         self._write_outline()
         self._write(DESTS, DictionaryObject(
             {NameObject("/" + name): dest for name, dest in sorted(self.dests.items())}))
-        self._write(CATALOG, _dict(**catalog, Type=NameObject("/Catalog"), Pages=ref(PAGES),
-                                   StructTreeRoot=ref(STRUCTURE), Outlines=ref(OUTLINES),
-                                   Dests=ref(DESTS)))
+        self._write(CATALOG, _dict(**catalog, Type=NameObject("/Catalog"), Pages=_ref(PAGES),
+                                   StructTreeRoot=_ref(STRUCTURE), Outlines=_ref(OUTLINES),
+                                   Dests=_ref(DESTS)))
         self._write(INFO, DictionaryObject({NameObject(k): TextStringObject(v)
                                             for k, v in {"/Title": title, **info}.items()}))
         self._write_xref()
 
     def _write_outline(self) -> None:
         """The parts' top-level bookmarks, one after another under one root."""
-        ref = lambda number: IndirectObject(number, 0, None)  # noqa: E731
         count = 0
         for i, (number, item) in enumerate(self.outline):
             for key in ("/Prev", "/Next"):
                 item.pop(NameObject(key), None)
             if i:
-                item[NameObject("/Prev")] = ref(self.outline[i - 1][0])
+                item[NameObject("/Prev")] = _ref(self.outline[i - 1][0])
             if i + 1 < len(self.outline):
-                item[NameObject("/Next")] = ref(self.outline[i + 1][0])
+                item[NameObject("/Next")] = _ref(self.outline[i + 1][0])
             count += 1 + max(0, int(item.get("/Count", 0)))
             self._write(number, item)
-        ends = {"First": ref(self.outline[0][0]), "Last": ref(self.outline[-1][0])} \
+        ends = {"First": _ref(self.outline[0][0]), "Last": _ref(self.outline[-1][0])} \
             if self.outline else {}
         self._write(OUTLINES, _dict(Type=NameObject("/Outlines"), Count=NumberObject(count),
                                     **ends))
 
     def _write_xref(self) -> None:
-        xref, size = self.out.tell(), max(self.offsets) + 1
-        self.out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
-        for number in range(1, size):
-            self.out.write(b"%010d 00000 n \n" % self.offsets[number] if number in self.offsets
-                           else b"0000000000 00000 f \n")
-        self.out.write(b"trailer\n")
-        _dict(Size=NumberObject(size), Root=IndirectObject(CATALOG, 0, None),
-              Info=IndirectObject(INFO, 0, None)).write_to_stream(self.out)
-        self.out.write(b"\nstartxref\n%d\n%%%%EOF\n" % xref)
+        booklets.write_end(self.out, self.offsets, _dict(
+            Size=NumberObject(max(self.offsets) + 1), Root=_ref(CATALOG), Info=_ref(INFO)))
 
 
 class _Copier:
-    """An object of a part, as bytes, under its new number, with what `_Part.renumbered`
-    changes changed in its text (its dictionary; stream data is copied as it is): parsing
+    """An object of a part, as bytes, under its new number, its dictionary's text changed
+    (stream data is copied as it is): references renumbered, parent-tree keys moved after the
+    parts' before, element ids (and the /Headers that name them) made the part's. Parsing
     every object with pypdf took 30 ms a page."""
 
     # Chromium writes strings as literals with their parentheses escaped, so a string is one
@@ -172,6 +162,11 @@ class _Copier:
         if token.startswith(b"/Headers"):
             return token.replace(b"(", b"(" + self.prefix)
         return token  # a string
+
+
+def _ref(number: int) -> IndirectObject:
+    """A reference to the whole's object `number`."""
+    return IndirectObject(number, 0, None)
 
 
 def _dict(**entries) -> DictionaryObject:
@@ -230,27 +225,18 @@ class _Part:
         title = str((self.reader.metadata or {}).get("/Title", ""))
         return catalog, document, title
 
-    def renumbered(self, value, ref, key_offset: int):
-        """`value` with its references renumbered (in place: the reader is the part's alone),
-        its parent-tree keys moved after the parts' before, its element ids made the part's."""
-        if isinstance(value, IndirectObject):
-            return ref(value)
-        if isinstance(value, dict):
-            for key in list(value):
-                value[key] = self.renumbered(value.raw_get(key) if hasattr(value, "raw_get")
-                                             else value[key], ref, key_offset)
-            for key in ("/StructParents", "/StructParent"):
-                if key in value:
-                    value[NameObject(key)] = NumberObject(int(value[key]) + key_offset)
-            if "/S" in value and "/ID" in value:
-                value[NameObject("/ID")] = TextStringObject(self.prefix + str(value["/ID"]))
-            if "/Headers" in value:
-                value[NameObject("/Headers")] = ArrayObject(
-                    TextStringObject(self.prefix + str(h)) for h in value["/Headers"])
-            return value
-        if isinstance(value, list):
-            value[:] = [self.renumbered(item, ref, key_offset) for item in value]
-        return value
+def _renumbered(value, ref):
+    """A gathered `value` (a destination, a bookmark, a parent-tree entry) with its references
+    renumbered, in place: the reader is the part's alone. None of them holds what _Copier
+    changes besides references (parent-tree keys, element ids)."""
+    if isinstance(value, IndirectObject):
+        return ref(value)
+    if isinstance(value, dict):
+        for key in list(value):
+            value[key] = _renumbered(value.raw_get(key), ref)
+    elif isinstance(value, list):
+        value[:] = [_renumbered(item, ref) for item in value]
+    return value
 
 
 def _chain(item):
