@@ -18,6 +18,7 @@ from .theme import Theme
 from .bundle import FOLDER, write_zip
 from .diagnostics import ContentError, UsageError, errors, report
 from .i18n import N_, _, bilingual
+from .progress import Progress
 from .write import check_output_dir
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -261,8 +262,8 @@ def _build_or_check(project: gather.Project, args) -> int:
             problems = gather.check(project, args.strict).problems
         else:
             out = _out(project, args)
-            problems = publish.build(project, out, args.strict,
-                                     booklets=args.booklets).problems
+            problems = publish.build(project, out, args.strict, booklets=args.booklets,
+                                     progress=Progress()).problems
     except ContentError as exc:
         print(report(exc.problems, args.format), file=sys.stderr)
         print(bilingual(_("the site was not built: fix the errors above first (nothing was "

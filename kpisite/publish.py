@@ -26,6 +26,7 @@ from .gather import (SITE_FILES, FileResult, FileTookTooLong, Project, Reader, S
                      problems_of, time_budget, too_long)
 from .i18n import standard
 from .load import digest, find_yaml_files, prefetch, relative
+from .progress import Progress, reading, writing
 from .render import Renderer
 from .theme import Theme
 from .workers import Team
@@ -81,9 +82,11 @@ def protected(project: Project) -> tuple[list[Path], list[Path]]:
 
 
 def build(project: Project, out: Path, strict: bool = False, jobs: int | None = None,
-          theme: Theme | None = None, booklets: bool | None = None) -> Built:
+          theme: Theme | None = None, booklets: bool | None = None,
+          progress: Progress | None = None) -> Built:
     """Build the site into `out`; raise ContentError (and change nothing) if the content has
-    errors. `booklets`: print the PDF booklets (None: as site.yaml says)."""
+    errors. `booklets`: print the PDF booklets (None: as site.yaml says); `progress`: where
+    the build counts what it has done (a terminal's line, or nowhere)."""
     check_output_dir(out, *protected(project))
     theme = theme or Theme(site=project.root)
     site, site_problems = load_site(project, theme)
@@ -99,7 +102,8 @@ def build(project: Project, out: Path, strict: bool = False, jobs: int | None = 
         had_site = has_site(out)  # decided under the lock: another build may have made one
         try:
             return _build_locked(project, out, strict, jobs or os.cpu_count() or 1, theme,
-                                 site, site_problems, by_language, settled, booklets)
+                                 site, site_problems, by_language, settled, booklets,
+                                 progress or Progress(shown=False))
         except BaseException:
             if not had_site and not has_site(out):  # a first build that fails leaves nothing
                 shutil.rmtree(out, ignore_errors=True)
@@ -107,7 +111,7 @@ def build(project: Project, out: Path, strict: bool = False, jobs: int | None = 
 
 
 def _build_locked(project, out, strict, jobs, theme, site, site_problems, by_language, settled,
-                  booklets):
+                  booklets, progress):
     """The build, holding the output folder's lock: gather, check, then publish."""
     key = cache_key(project, theme, site)
     cached, facts = read_cache(out, key)
@@ -118,9 +122,10 @@ def _build_locked(project, out, strict, jobs, theme, site, site_problems, by_lan
     reused = _reusable(project, out, files, cached, history)
     todo = [f for f in files if relative(f, project.root) not in reused]
     publisher = Publisher(Reader(project, site, theme, history), by_language, site)
+    progress.phase(reading(), lambda: len(todo))
     with Team(todo, jobs, publisher.read, publisher.render, before_chunk=prefetch) as team:
         results = {rel: result for rel, (result, _) in reused.items()}
-        results.update((r.rel, r) for r in team.gather())
+        results.update((r.rel, r) for r in progress.counted(team.gather()))
         settled()
         catalog = catalog_of(site, results)
         problems = problems_of(site_problems + found + page_clashes(project, catalog, published),
@@ -133,19 +138,27 @@ def _build_locked(project, out, strict, jobs, theme, site, site_problems, by_lan
                       booklets=booklets_mod.plan(catalog) if booklets else [])
         stage = Staging(out)  # the first write: every check has passed
         cache = CacheWriter(out, key, facts)
+        progress.phase(writing(), lambda: pages_to_write(catalog, published))
         try:
-            _publish(built, team, stage, reused, cache, publisher)
+            _publish(built, team, stage, reused, cache, publisher, progress)
+            progress.end()
             stage.commit(cache.close(), CACHE)  # the cache comes with the site it describes
         except BaseException:
             team.close()  # no worker writes into the staging folder while it goes
+            progress.end()
             cache.abandon()
             stage.abort()
             raise
     return built
 
 
+def pages_to_write(catalog: Catalog, files: list) -> int:
+    """How many pages and files a build without booklets writes (its claims: pages.claims)."""
+    return sum(1 for _ in pages.claims(pages.SiteData(catalog, None, None, files=files)))
+
+
 def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: CacheWriter,
-             publisher: Publisher) -> None:
+             publisher: Publisher, progress: Progress) -> None:
     """Every page into `stage`, and each file's result into the next build's cache.
 
     While the workers render the indicators' pages, this process renders the pages that
@@ -156,20 +169,23 @@ def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: Cach
     for rel, (result, kept) in reused.items():
         if result.related != built.relations.get(rel):  # another year or agency changed
             _render_again(built, publisher, stage, rel, cache)
-            continue
-        for page in result.pages:
-            os.link(built.out / page, stage.path(page))
-        cache.add(rel, kept)
+        else:
+            for page in result.pages:
+                os.link(built.out / page, stage.path(page))
+            cache.add(rel, kept)
+        progress.advance(len(result.pages))
     data_files = []
     for renderer, page in built.site_pages(built.catalog):
         if page.shows <= pages.LISTING:  # what the light copies hold
             _write_site_page(built, stage, renderer, page)
-            _take(built, team.published(wait=False), cache)
+            progress.advance()
+            _take(built, team.published(wait=False), cache, progress)
         else:
             data_files.append((renderer, page))
-    _take(built, team.published(), cache)
+    _take(built, team.published(), cache, progress)
     for renderer, page in data_files:
         _write_site_page(built, stage, renderer, page)
+        progress.advance()
     for folder in built.theme.static_folders:  # a site's own files over the default ones
         if folder.is_dir():
             stage.copy_tree(folder, "static")
@@ -196,12 +212,13 @@ def _write_site_page(built: Built, stage: Staging, renderer: Renderer, page: pag
     built.site_paths.add(page.path)
 
 
-def _take(built: Built, published, cache: CacheWriter) -> None:
+def _take(built: Built, published, cache: CacheWriter, progress: Progress) -> None:
     """What the workers made of their files: each page's path, exports and cache entry."""
     for rel, page_paths, exports, blob in published:
         result = built.results[rel]
         result.pages, result.indicator.exports = page_paths, exports
         cache.add(rel, (blob, exports))
+        progress.advance(len(page_paths))
 
 
 PREPARED = 100  # indicators whose words are found at once: ~1,500 texts, in linebreaks' cache
