@@ -39,7 +39,8 @@ class Progress:
         self.words, self.done, self.total, self.drawn = "", 0, 0, False
 
     def phase(self, words: str, total: Callable[[], int]) -> None:
-        """A new phase of `total()` steps (called only when shown: it may cost a little)."""
+        """A new phase of `total()` steps (`total` is called only when the line is shown: it
+        may cost a little)."""
         self.words, self.done = words, 0
         self.total = total() if self.shown else 0
         self.phase_started = self.clock()
@@ -54,8 +55,9 @@ class Progress:
         self.done += steps
         if not self.shown:
             return
-        now = self.clock()
-        if now - self.started >= DELAY and now - self.drawn_at >= EVERY:
+        now = self.clock()  # drawn when the phase is done too: the checks after it take a while
+        if now - self.started >= DELAY and (now - self.drawn_at >= EVERY
+                                             or self.done >= self.total):
             self.drawn_at = now
             self._draw(now)
 
@@ -76,9 +78,6 @@ class Progress:
         self.stream.write("\r\033[K" + line)
         self.stream.flush()
         self.drawn = True
-
-
-SILENT = Progress(shown=False)
 
 
 def reading() -> str:

@@ -100,14 +100,16 @@ def build(project: Project, out: Path, strict: bool = False, jobs: int | None = 
     with locked(out), collection_paused() as settled:
         recover(out)  # what a stopped build left: its commit finished, its staging gone
         had_site = has_site(out)  # decided under the lock: another build may have made one
+        progress = progress or Progress(shown=False)
         try:
             return _build_locked(project, out, strict, jobs or os.cpu_count() or 1, theme,
-                                 site, site_problems, by_language, settled, booklets,
-                                 progress or Progress(shown=False))
+                                 site, site_problems, by_language, settled, booklets, progress)
         except BaseException:
             if not had_site and not has_site(out):  # a first build that fails leaves nothing
                 shutil.rmtree(out, ignore_errors=True)
             raise
+        finally:
+            progress.end()  # before the build's last word, or its errors
 
 
 def _build_locked(project, out, strict, jobs, theme, site, site_problems, by_language, settled,
@@ -138,14 +140,12 @@ def _build_locked(project, out, strict, jobs, theme, site, site_problems, by_lan
                       booklets=booklets_mod.plan(catalog) if booklets else [])
         stage = Staging(out)  # the first write: every check has passed
         cache = CacheWriter(out, key, facts)
-        progress.phase(writing(), lambda: pages_to_write(catalog, published))
         try:
+            progress.phase(writing(), lambda: pages_to_write(catalog, published))
             _publish(built, team, stage, reused, cache, publisher, progress)
-            progress.end()
             stage.commit(cache.close(), CACHE)  # the cache comes with the site it describes
         except BaseException:
             team.close()  # no worker writes into the staging folder while it goes
-            progress.end()
             cache.abandon()
             stage.abort()
             raise
@@ -189,6 +189,7 @@ def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: Cach
     for folder in built.theme.static_folders:  # a site's own files over the default ones
         if folder.is_dir():
             stage.copy_tree(folder, "static")
+    progress.end()  # the booklets, minutes of printing, are not pages it counts
     if built.booklets:  # printed from the pages just written, with their styles and fonts
         booklets_mod.publish(built.booklets, built.renderers[0], stage, built.out,
                              built.theme.key, team.jobs)

@@ -8,8 +8,12 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from kpisite import cli, progress, publish
+from kpisite.diagnostics import ContentError
 from kpisite.progress import Progress
+
 
 class Clock:
     """A second passes at each reading: the line shows from a build's first steps."""
@@ -40,6 +44,25 @@ def test_the_line_counts_every_page_the_build_writes(project, tmp_path):
     assert "กำลังอ่านไฟล์ (reading files) " in drawn
     assert "วินาที (" in drawn  # the time left
     assert drawn.endswith("\r\033[K")  # wiped: the terminal keeps only the build's last word
+
+
+def test_a_short_build_draws_nothing(project, tmp_path):
+    stream = io.StringIO()
+    publish.build(project, tmp_path / "site", progress=Progress(stream, clock=lambda: 0.0,
+                                                               shown=True))
+    assert stream.getvalue() == ""  # done within the first seconds
+
+
+def test_a_build_that_fails_wipes_its_line(project, tmp_path):
+    path = project.content / "indicators/2564/5042-2007.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("type: strategic", "type: stratgic"),
+                    encoding="utf-8")
+    stream = io.StringIO()
+    with pytest.raises(ContentError):
+        publish.build(project, tmp_path / "site", progress=Progress(stream, clock=Clock(),
+                                                                    shown=True))
+    assert "กำลังอ่านไฟล์ (reading files) " in stream.getvalue()
+    assert stream.getvalue().endswith("\r\033[K")  # the errors that follow start a line
 
 
 def test_a_rebuild_counts_the_pages_it_links_from_the_last_build(project, tmp_path):
