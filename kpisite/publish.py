@@ -177,15 +177,13 @@ def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: Cach
     data_files = []
     for renderer, page in built.site_pages(built.catalog):
         if page.shows <= pages.LISTING:  # what the light copies hold
-            _write_site_page(built, stage, renderer, page)
-            progress.advance()
+            _write_site_page(built, stage, renderer, page, progress)
             _take(built, team.published(wait=False), cache, progress)
         else:
             data_files.append((renderer, page))
     _take(built, team.published(), cache, progress)
     for renderer, page in data_files:
-        _write_site_page(built, stage, renderer, page)
-        progress.advance()
+        _write_site_page(built, stage, renderer, page, progress)
     for folder in built.theme.static_folders:  # a site's own files over the default ones
         if folder.is_dir():
             stage.copy_tree(folder, "static")
@@ -206,11 +204,13 @@ def _render_again(built: Built, publisher: Publisher, stage: Staging, rel: str,
     cache.add(rel, (blob, exports))
 
 
-def _write_site_page(built: Built, stage: Staging, renderer: Renderer, page: pages.Page) -> None:
+def _write_site_page(built: Built, stage: Staging, renderer: Renderer, page: pages.Page,
+                     progress: Progress) -> None:
     # The site's pages read the whole catalog: forked workers would each copy it (reference
     # counts write to every object they touch), so they render here.
     stage.write(page.path, renderer.render(page))
     built.site_paths.add(page.path)
+    progress.advance()
 
 
 def _take(built: Built, published, cache: CacheWriter, progress: Progress) -> None:
