@@ -1,6 +1,7 @@
 """Benchmark: build synthetic corpora of N indicators and print the figures (nothing asserted).
 
     python bench/benchmark.py [--sizes 1000 10000] [--runs 1] [--workdir /tmp/kpisite-bench]
+    python bench/benchmark.py --scale-only --sizes 10000 100000   # the full build alone
 
 For each N: full build into a clean output folder right after the corpus is written, as after a
 checkout (wall and CPU time, pages per second; see AFTER_DELETING), the same a minute later when
@@ -471,6 +472,27 @@ def both_languages(content: Path, out: Path) -> dict:
         shutil.rmtree(out, ignore_errors=True)
 
 
+def scale(sizes: list[int], workdir: Path) -> None:
+    """The full build into a fresh folder at each size, alone: its time, its time per indicator
+    against the smallest size's, and its peak memory (issue 25's 100,000 against 10,000, without
+    the hours the other figures would take at that size)."""
+    per_indicator = {}
+    for n in sorted(sizes):
+        content, out = workdir / f"content-{n}", workdir / f"site-{n}"
+        delete_and_age(content, out)
+        synthetic.write_corpus(content, n)
+        timed = run_measured(build_command(content, out))
+        delete_and_age(out)
+        peak = run_measured(build_command(content, out), memory=True)["peak"]
+        per_indicator[n] = timed["wall"] / n
+        smallest = per_indicator[min(per_indicator)]
+        print(f"{n:,} indicators, full build into a fresh folder: {timed['wall']:.1f} s wall, "
+              f"{timed['cpu']:.1f} s CPU, {per_indicator[n] * 1e3:.2f} ms per indicator "
+              f"({per_indicator[n] / smallest:.2f} times the {min(per_indicator):,}'s), "
+              f"peak memory {peak / 2**20:.0f} MiB (PSS, all processes)", flush=True)
+        shutil.rmtree(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -483,12 +505,16 @@ def main() -> None:
                         help="pairs of full builds with and without the Thai line breaks (0: none)")
     parser.add_argument("--hugo-pairs", type=int, default=3,
                         help="pairs of builds of kpisite and of the same site in Hugo (0: none)")
+    parser.add_argument("--scale-only", action="store_true",
+                        help="at each size only the full build, its time per indicator and its memory")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                 if ln.startswith("model name")), platform.processor())
     print(f"machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}")
+    if args.scale_only:
+        return scale(args.sizes, args.workdir)
     for n in args.sizes:
         bench(n, args.workdir, args.runs, args.booklets, args.breaks_pairs, args.hugo_pairs)
 
