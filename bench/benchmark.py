@@ -285,12 +285,17 @@ def build_command(content: Path, out: Path, build: list[str] = BUILD) -> list[st
 
 def full_builds(content: Path, out: Path, n: int) -> tuple[dict, dict]:
     """The full build right after the corpus is written, and again a minute later."""
-    delete_and_age(content, out)
-    synthetic.write_corpus(content, n)  # as a checkout writes it: the build reads it from memory
-    checkout = run_measured(build_command(content, out))
+    checkout = checkout_build(content, out, n)
     delete_and_age(out)
     # the corpus and Python's own files paged out meanwhile
     return checkout, run_measured(build_command(content, out))
+
+
+def checkout_build(content: Path, out: Path, n: int) -> dict:
+    """The full build into a fresh folder right after the corpus is written."""
+    delete_and_age(content, out)
+    synthetic.write_corpus(content, n)  # as a checkout writes it: the build reads it from memory
+    return run_measured(build_command(content, out))
 
 
 def spread(values: list[float], unit: str, form: str = "{:.1f}") -> str:
@@ -476,19 +481,17 @@ def scale(sizes: list[int], workdir: Path) -> None:
     """The full build into a fresh folder at each size, alone: its time, its time per indicator
     against the smallest size's, and its peak memory (issue 25's 100,000 against 10,000, without
     the hours the other figures would take at that size)."""
-    per_indicator = {}
-    for n in sorted(sizes):
+    sizes, smallest = sorted(sizes), None  # the smallest size's time per indicator
+    for n in sizes:
         content, out = workdir / f"content-{n}", workdir / f"site-{n}"
-        delete_and_age(content, out)
-        synthetic.write_corpus(content, n)
-        timed = run_measured(build_command(content, out))
+        timed = checkout_build(content, out, n)
         delete_and_age(out)
         peak = run_measured(build_command(content, out), memory=True)["peak"]
-        per_indicator[n] = timed["wall"] / n
-        smallest = per_indicator[min(per_indicator)]
+        per_indicator = timed["wall"] / n
+        smallest = smallest or per_indicator
         print(f"{n:,} indicators, full build into a fresh folder: {timed['wall']:.1f} s wall, "
-              f"{timed['cpu']:.1f} s CPU, {per_indicator[n] * 1e3:.2f} ms per indicator "
-              f"({per_indicator[n] / smallest:.2f} times the {min(per_indicator):,}'s), "
+              f"{timed['cpu']:.1f} s CPU, {per_indicator * 1e3:.2f} ms per indicator "
+              f"({per_indicator / smallest:.2f} times the {sizes[0]:,}'s), "
               f"peak memory {peak / 2**20:.0f} MiB (PSS, all processes)", flush=True)
         shutil.rmtree(out)
 
