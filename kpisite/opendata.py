@@ -23,11 +23,13 @@ import json
 import re
 import zlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from itertools import chain
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from . import __version__, fields, markup, thai, workbook
 from .fields import Column
 from .i18n import N_, Message
+from .write import Content, in_pieces
 
 if TYPE_CHECKING:
     from .i18n import Words
@@ -312,15 +314,16 @@ def header(table: Table) -> bytes:
     return (BOM + ",".join(column.name for column in table.columns) + "\r\n").encode("utf-8")
 
 
-def csv_file(inds: list[Indicator], table: Table = INDICATORS) -> bytes:
-    return header(table) + b"".join([unpack(ind.exports["tables"][table.name]) for ind in inds])
+def csv_file(inds: list[Indicator], table: Table = INDICATORS) -> Iterator[bytes]:
+    return in_pieces(chain([header(table)],
+                           (unpack(ind.exports["tables"][table.name]) for ind in inds)))
 
 
 def site_table_file(table: Table, cat, out: Exporting) -> bytes:
     return header(table) + _csv_lines(table, table.site_rows(cat), out)
 
 
-def table_file(table: Table, cat, out: Exporting) -> bytes:
+def table_file(table: Table, cat, out: Exporting) -> Content:
     if table.rows:
         return csv_file(cat.indicators, table)
     return site_table_file(table, cat, out)
@@ -345,16 +348,22 @@ def _site_rows_json(table: Table, cat, out: Exporting) -> bytes:
                                for row in table.site_rows(cat)) + "\n]").encode("utf-8")
 
 
-def json_file(inds: list[Indicator], cat, out: Exporting, built) -> bytes:
+def json_file(inds: list[Indicator], cat, out: Exporting, built) -> Iterator[bytes]:
     """A JSON document: about it, the agencies and strategy, and the indicators (each with
     its quarters, rubric, lists and strategy links)."""
-    parts = [_head(cat.site, built)]
+    yield _head(cat.site, built)
     for table in TABLES:
         if table.site_rows:
-            parts.append(f',\n "{table.name}": '.encode() + _site_rows_json(table, cat, out))
-    parts.append(b',\n "indicators": [\n' + b",\n".join([unpack(i.exports["json"]) for i in inds])
-                 + b"\n]\n}\n")
-    return b"".join(parts)
+            yield f',\n "{table.name}": '.encode() + _site_rows_json(table, cat, out)
+    yield b',\n "indicators": [\n'
+    yield from in_pieces(separated((unpack(i.exports["json"]) for i in inds), b",\n"))
+    yield b"\n]\n}\n"
+
+
+def separated(parts: Iterable[bytes], separator: bytes) -> Iterator[bytes]:
+    """`parts` with `separator` between them, as b"separator".join would put it."""
+    for i, part in enumerate(parts):
+        yield separator + part if i else part
 
 
 def indicator_document(exports: dict, site: Site, built) -> bytes:

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from . import editor, metadata, opendata, reporting, search, workbook
 from .i18n import N_, standard
+from .write import Content, as_bytes
 
 NO_YEAR = "no-year"  # the folder of indicators whose fiscal year is not known
 ALL = "*"
@@ -32,7 +33,7 @@ class Page:
     template: str = ""
     context: dict = field(default_factory=dict, hash=False)
     deps: frozenset = frozenset({ALL})  # the groups of indicators it shows
-    make: Callable[[], str | bytes] | None = field(default=None, hash=False)
+    make: Callable[[], Content] | None = field(default=None, hash=False)
     shows: frozenset = LISTING  # which aspects of those indicators
 
 
@@ -59,17 +60,27 @@ class SiteData:
         """(year, agency code) -> the booklet's path ('' for every agency's of the year)."""
         return {(b.year, b.agency.code if b.agency else ""): b.path for b in self.booklets}
 
-    def made(self, path: str, content: str | bytes) -> str | bytes:
-        self.sizes[path] = len(content.encode() if isinstance(content, str) else content)
-        return content
+    def made(self, path: str, content: Content) -> Content:
+        """`content`, its size noted (a download in pieces: once the last is written)."""
+        if isinstance(content, (str, bytes)):
+            self.sizes[path] = len(as_bytes(content))
+            return content
+        return self._counted(path, content)
+
+    def _counted(self, path: str, pieces: Iterable[bytes]) -> Iterator[bytes]:
+        size = 0
+        for piece in pieces:
+            size += len(piece)
+            yield piece
+        self.sizes[path] = size
 
     def size(self, path: str) -> int:
         """A download's size in bytes, for the downloads page: kept when the file was made in
         this build (the page comes after the files), else made again."""
         if path not in self.sizes:
             shared = replace(self, prefix="")
-            next(page for kind in KINDS if kind.shared and kind.make
-                 for page in kind.pages(shared) if page.path == path).make()
+            as_bytes(next(page for kind in KINDS if kind.shared and kind.make
+                          for page in kind.pages(shared) if page.path == path).make())
         return self.sizes[path]
 
 
@@ -80,7 +91,7 @@ class Kind:
     name: str
     path: Callable[..., str]  # the page's path from its key
     template: str = ""
-    make: Callable[[SiteData, Any], str | bytes] | None = None  # a data file, not a template
+    make: Callable[[SiteData, Any], Content] | None = None  # a data file, not a template
     each: Callable[[SiteData], Iterable] | None = None
     key: Callable[[Any], tuple] = lambda item: (item,)  # the path's arguments, from an item
     item: str = ""  # the item's name in the template's context

@@ -21,6 +21,7 @@ from . import THEME, catalog as catalog_mod, chart, history as history_mod, mark
 from . import linebreaks, metadata, opendata, pages, related as related_mod, reporting, thai
 from .i18n import N_, Words, standard
 from .pages import INDICATOR_KINDS, INDICATOR_PARTS, Page
+from .write import Content
 
 TEMPLATE_DIR = THEME / "templates"
 MACROS = "_macros.html"  # its macros are available to every template
@@ -419,7 +420,7 @@ class Renderer:
             env.get_template(name)
         self.env, self.labels = env, labels
 
-    def render(self, page: Page) -> str | bytes:
+    def render(self, page: Page) -> Content:
         """The content of one output. `root` leads from the page back to the root of its
         language's pages, `top` to the site's top folder (static files, downloads), and
         `alternates` to the same page in each language."""

@@ -15,7 +15,7 @@ import signal
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator, Union
 
 from .diagnostics import UsageError
 from .i18n import _, bilingual
@@ -24,6 +24,30 @@ STATE = ".kpisite"  # inside the output folder: marks it as ours, holds staging 
 MARKER = "output.json"  # written when a build has published a site here
 LOCK = "lock"
 JOURNAL = "commit.json"  # written while a build's staged site is being swapped into place
+
+# What a page or file holds: its text, its bytes, or (a large download) its bytes in pieces, so
+# that a build never holds the whole of it at once.
+Content = Union[str, bytes, Iterable[bytes]]
+PIECE = 1 << 20  # the size of the pieces a download is written in
+
+
+def as_bytes(content: Content) -> bytes:
+    if isinstance(content, str):
+        return content.encode("utf-8")
+    return content if isinstance(content, bytes) else b"".join(content)
+
+
+def in_pieces(parts: Iterable[bytes], size: int = PIECE) -> Iterator[bytes]:
+    """`parts` joined into pieces of about `size` bytes: a few writes, none of them huge."""
+    pending, length = [], 0
+    for part in parts:
+        pending.append(part)
+        length += len(part)
+        if length >= size:
+            yield b"".join(pending)
+            pending, length = [], 0
+    if pending:
+        yield b"".join(pending)
 
 
 class OutputError(UsageError):
@@ -150,8 +174,8 @@ class Writer:
             self._made.add(parent)
         return target
 
-    def write(self, rel: str, content: str | bytes) -> None:
-        data = content.encode("utf-8") if isinstance(content, str) else content
+    def write(self, rel: str, content: Content) -> None:
+        pieces = [as_bytes(content)] if isinstance(content, (str, bytes)) else content
         path = self.path(rel)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
         try:
@@ -162,7 +186,8 @@ class Writer:
             os.unlink(path)
             fd = os.open(path, flags, 0o644)
         try:  # unbuffered: three system calls a page, where Path.write_bytes makes eight
-            os.write(fd, data)
+            for piece in pieces:
+                os.write(fd, piece)
         finally:
             os.close(fd)
 
@@ -221,9 +246,9 @@ class Direct:
     def __init__(self, out: Path):
         self.out = out
 
-    def write(self, rel: str, content: str | bytes) -> bool:
+    def write(self, rel: str, content: Content) -> bool:
         """Write `rel` unless it already holds exactly `content`; True if written."""
-        data = content.encode("utf-8") if isinstance(content, str) else content
+        data = as_bytes(content)
         target = Path(safe_join(self.out, rel))
         try:
             if target.read_bytes() == data:
@@ -245,8 +270,8 @@ class Deferred:
     def __init__(self, changes: dict[str, str | bytes | None]):
         self.changes = changes  # path -> content, or None to remove
 
-    def write(self, rel: str, content: str | bytes) -> None:
-        self.changes[rel] = content
+    def write(self, rel: str, content: Content) -> None:
+        self.changes[rel] = content if isinstance(content, str) else as_bytes(content)
 
     def copy_trees(self, sources: list[Path], rel: str, out: Path) -> None:
         """Copy `sources` to `out/rel` (a later one's file over an earlier one's), removing
