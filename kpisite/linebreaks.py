@@ -62,7 +62,9 @@ def run_html(run: str) -> str:
     return "<w->" + "<wbr>".join(run_words(run)) + "</w->"
 
 
-@functools.lru_cache(maxsize=1 << 16)
+# Few runs come again that _marked has not kept whole (a fifth of the lookups at 65,536): a
+# larger cache held 70 MB in each worker at 10,000 indicators, for 2 % fewer calls.
+@functools.lru_cache(maxsize=1 << 12)
 def run_words(run: str) -> tuple[str, ...]:
     """The words of a Thai run (no spaces in it)."""
     return tuple(segment(run))
