@@ -15,6 +15,7 @@ import os
 import pickle
 import shutil
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import Iterator
 
@@ -29,7 +30,7 @@ from .load import digest, find_yaml_files, prefetch, relative
 from .progress import Progress, reading, writing
 from .render import Renderer
 from .theme import Theme
-from .workers import Team
+from .workers import Team, drained
 from .write import (JOURNAL, STATE, Staging, Writer, check_output_dir, has_site, locked,
                     recover)
 
@@ -240,19 +241,16 @@ class Publisher:
         result, ind = self.reader.read(path)
         return result, ((replace(result, indicator=None), ind) if ind is not None else None)
 
-    def render(self, payload: tuple[str, dict], kept: list) -> Iterator[tuple]:
+    def render(self, payload: tuple[str, dict], kept: Iterator) -> Iterator[tuple]:
         """Phase 2: each kept file's pages, written into the staging folder (the payload: its
         path, and what each page shows of related indicators); what the parent's copy of its
         result lacks (the pages, the exports), and the whole of it pickled as the next
         build's cache entry."""
         stage_dir, relations = payload
         out = Writer(stage_dir)
-        while kept:
-            batch = kept[-PREPARED:]  # the next hundred, their words found at once
-            del kept[-PREPARED:]
+        while batch := list(islice(kept, PREPARED)):  # the next hundred, words found at once
             linebreaks.prepare(text for _, ind in batch for text in fields.laid_out_texts(ind))
-            while batch:
-                result, ind = batch.pop()  # and the whole indicator can go
+            for result, ind in drained(batch):  # and the whole indicator can go
                 result.indicator = ind.without_texts()
                 self.publish(result, ind, out, relations.get(result.rel))
                 yield (result.rel, result.pages, *entry(result))

@@ -5,10 +5,10 @@ children: only chunk numbers go to them and only results come back. A worker tak
 chunk number from a pipe when it is free, so a slow chunk holds up no other.
 
 A Team works in two phases over the same items. `gather` runs a job on every item; each job
-also leaves something for its worker to keep (a parsed file). The parent then looks at all
-the results together and decides; `publish` sends each worker a payload, and the worker runs
-the second job on what it kept (renders the pages). Workers die with the build that started
-them.
+also leaves something for its worker to keep (a parsed file: a forked worker keeps each
+chunk's pickled and compressed, a third of the memory). The parent then looks at all the
+results together and decides; `publish` sends each worker a payload, and the worker runs the
+second job on what it kept (renders the pages). Workers die with the build that started them.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import pickle
 import signal
 import threading
 import traceback
+import zlib
 from contextlib import contextmanager
 from multiprocessing.connection import Connection, Pipe, wait
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -32,7 +33,7 @@ _NUMBER = 4
 _PIPE_ROOM = 4096 // _NUMBER
 
 Gather = Callable[[Any], tuple[Any, Any]]  # item -> (its result, what its worker keeps)
-Publish = Callable[[Any, list], Iterable]  # (payload, what this worker kept) -> results
+Publish = Callable[[Any, Iterator], Iterable]  # (payload, what this worker kept) -> results
 
 
 class Team:
@@ -87,7 +88,7 @@ class Team:
         """Start the second job on what each worker kept, given `payload`; its results come
         from `published()`, and meanwhile this process may do other work."""
         if not self.forked:
-            self._in_here = iter(self.publish_job(payload, self.kept))
+            self._in_here = iter(self.publish_job(payload, drained(self.kept)))
             return
         message = pickle.dumps(("publish", payload), pickle.HIGHEST_PROTOCOL)
         for reader in self.waiting:
@@ -191,9 +192,9 @@ def _work(team: Team, chunks: list, todo: int, results: Connection, commands: Co
     try:
         gc.freeze()  # the inherited site and templates need no garbage collection
         gc.disable()  # collected once a chunk instead: most objects die young, few form cycles
-        kept = []
+        packed = []  # what it keeps of each chunk, pickled and compressed: a fifth of the memory
         while number := os.read(todo, _NUMBER):
-            done, items = [], chunks[int.from_bytes(number, "little")]
+            done, kept, items = [], [], chunks[int.from_bytes(number, "little")]
             if team.before_chunk:
                 team.before_chunk(items)
             for item in items:
@@ -204,13 +205,14 @@ def _work(team: Team, chunks: list, todo: int, results: Connection, commands: Co
                 if keep is not None:
                     kept.append(keep)
             results.send_bytes(pickle.dumps(("results", done), pickle.HIGHEST_PROTOCOL))
+            packed.append(zlib.compress(pickle.dumps(kept, pickle.HIGHEST_PROTOCOL), 1))
+            del done, kept
             gc.collect()
-            gc.freeze()  # what it keeps stays: later collections need not walk it again
         os.close(todo)
         results.send_bytes(pickle.dumps(("gathered", None)))
         kind, payload = pickle.loads(commands.recv_bytes())
         batch = []
-        for result in team.publish_job(payload, kept) if kind == "publish" else ():
+        for result in team.publish_job(payload, _unpacked(packed)) if kind == "publish" else ():
             batch.append(result)
             if len(batch) == CHUNK:
                 results.send_bytes(pickle.dumps(("results", batch), pickle.HIGHEST_PROTOCOL))
@@ -225,6 +227,18 @@ def _work(team: Team, chunks: list, todo: int, results: Connection, commands: Co
         _report(error, results)
         os._exit(1)
     os._exit(0)  # never the parent's clean-up code: that is the parent's to run
+
+
+def drained(items: list) -> Iterator:
+    """The items of a list, in order, each let go of as it is taken."""
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
+def _unpacked(packed: list[bytes]) -> Iterator:
+    for chunk in drained(packed):
+        yield from drained(pickle.loads(zlib.decompress(chunk)))
 
 
 def _give_back_memory() -> None:
