@@ -268,13 +268,16 @@ def exports(ind: Indicator, out: Exporting) -> dict:
     return {"tables": tables, "xlsx": sheets, "json": _pack("{" + ", ".join(parts) + "}")}
 
 
-# An indicator's lines are kept compressed until a file joins them: the parent holds every
-# indicator's (half a gigabyte of text at 10,000 indicators, a seventh of it so).
+# An indicator's lines are kept compressed until a file joins them: they cross from a worker
+# to the parent and into the build cache (half a gigabyte of text at 10,000 indicators, a
+# seventh of it so), and wait in the parent's spool.
 def _pack(text: str) -> bytes:
     return zlib.compress(text.encode("utf-8"), 1)
 
 
-unpack = zlib.decompress
+def unpack(packed) -> bytes:
+    """Lines `_pack` made, from bytes or a spool (spool.Spooled)."""
+    return zlib.decompress(bytes(packed))
 
 
 _json_text = json.encoder.encode_basestring  # a str as JSON, non-ASCII kept (C, one call)

@@ -29,6 +29,7 @@ from .i18n import standard
 from .load import digest, find_yaml_files, prefetch, relative
 from .progress import Progress, reading, writing
 from .render import Renderer
+from .spool import Spool
 from .theme import Theme
 from .workers import Team, drained
 from .write import (JOURNAL, STATE, Staging, Writer, check_output_dir, has_site, locked,
@@ -140,7 +141,7 @@ def _build_locked(project, out, strict, jobs, theme, site, site_problems, by_lan
                       related.relations(catalog.indicators),
                       booklets=booklets_mod.plan(catalog) if booklets else [])
         stage = Staging(out)  # the first write: every check has passed
-        cache = CacheWriter(out, key, facts)
+        cache = CacheWriter(out, key, facts, Spool(out / STATE))
         try:
             progress.phase(writing(), lambda: pages_to_write(catalog, published))
             _publish(built, team, stage, reused, cache, publisher, progress)
@@ -218,8 +219,8 @@ def _take(built: Built, published, cache: CacheWriter, progress: Progress) -> No
     """What the workers made of their files: each page's path, exports and cache entry."""
     for rel, page_paths, exports, blob in published:
         result = built.results[rel]
-        result.pages, result.indicator.exports = page_paths, exports
-        cache.add(rel, (blob, exports))
+        result.pages = page_paths
+        result.indicator.exports = cache.add(rel, (blob, exports))
         progress.advance(len(page_paths))
 
 
@@ -350,17 +351,20 @@ def read_cache(out: Path, key: str) -> tuple[dict[str, bytes], dict[str, dict]]:
 
 class CacheWriter:
     """The next build's cache, written as the results arrive (the parent need not hold them
-    all twice), and put in place with the site it describes (Staging.commit)."""
+    all twice), and put in place with the site it describes (Staging.commit). The exports of
+    the results it is given wait in `spool` till the site-wide files join them."""
 
-    def __init__(self, out: Path, key: str, facts: dict):
+    def __init__(self, out: Path, key: str, facts: dict, spool: Spool):
         self.out, self.tmp = out, out / STATE / f"{CACHE}.{os.getpid()}.tmp"
+        self.spool = spool
         self.file = open(self.tmp, "wb")
         pickle.dump((CACHE_FORMAT, key), self.file, pickle.HIGHEST_PROTOCOL)
         pickle.dump(facts, self.file, pickle.HIGHEST_PROTOCOL)
 
-    def add(self, rel: str, entry: tuple[bytes, dict]) -> None:
-        """A file's result: pickled without its exports, and its exports."""
+    def add(self, rel: str, entry: tuple[bytes, dict]) -> dict:
+        """A file's result: pickled without its exports, and its exports; those, spooled."""
         pickle.dump((rel, entry), self.file, pickle.HIGHEST_PROTOCOL)
+        return self.spool.keep(entry[1])
 
     def close(self) -> Path:
         """The finished cache file, to put in place with the site (Staging.commit)."""

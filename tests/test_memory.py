@@ -1,0 +1,39 @@
+"""What a build keeps while it works: the parent's exports wait in a spool, not in memory."""
+from __future__ import annotations
+
+import pickle
+
+from conftest import CONTENT
+from kpisite import gather, opendata, publish
+from kpisite.spool import Spool, Spooled
+from kpisite.write import STATE
+
+
+def leaves(exports: dict):
+    for value in exports.values():
+        yield from leaves(value) if isinstance(value, dict) else [value]
+
+
+def test_the_parent_keeps_each_indicators_exports_in_the_spool(tmp_path):
+    built = publish.build(gather.Project(CONTENT), tmp_path / "site")
+    inds = built.catalog.indicators
+    kept = [leaf for ind in inds for leaf in leaves(ind.exports)]
+    assert inds and kept and all(isinstance(leaf, Spooled) for leaf in kept)
+    # what the downloads joined from it is what the indicators' own documents say
+    first = inds[0]
+    document = (tmp_path / "site" / "data" / "indicators.json").read_bytes()
+    assert opendata.unpack(first.exports["json"]) in document
+    assert sorted(p.name for p in (tmp_path / "site" / STATE).iterdir()
+                  if p.is_file()) == ["cache.pickle", "lock", "output.json"]  # the spool has no name
+
+
+def test_spooled_bytes_read_compare_and_pickle_as_bytes(tmp_path):
+    spool = Spool(tmp_path)
+    kept = spool.keep({"json": b"{}", "tables": {"quarters": "a\u0e01".encode()}, "n": 3})
+    assert bytes(kept["json"]) == b"{}" and len(kept["tables"]["quarters"]) == 4
+    assert kept["json"] == b"{}" and b"{}" == kept["json"]  # the preview compares them so
+    assert kept["json"] != b"[]" and kept["json"] != kept["tables"]["quarters"]
+    assert kept["n"] == 3
+    assert pickle.loads(pickle.dumps(kept["tables"])) == {"quarters": "a\u0e01".encode()}
+    assert type(pickle.loads(pickle.dumps(kept["json"]))) is bytes  # the cache keeps bytes
+    assert list(tmp_path.iterdir()) == []
