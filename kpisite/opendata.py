@@ -21,7 +21,6 @@ import csv
 import io
 import json
 import re
-import zlib
 from dataclasses import dataclass
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from . import __version__, fields, markup, thai, workbook
 from .fields import Column
 from .i18n import N_, Message
+from .packing import pack, unpack
 from .write import Content, in_pieces
 
 if TYPE_CHECKING:
@@ -269,15 +269,10 @@ def exports(ind: Indicator, out: Exporting) -> dict:
 
 
 # An indicator's lines are kept compressed until a file joins them: they cross from a worker
-# to the parent and into the build cache (half a gigabyte of text at 10,000 indicators, a
-# seventh of it so), and wait in the parent's spool.
+# to the parent and into the build cache (close to a gigabyte of text at 10,000 indicators, a
+# fifth of it so), and wait in the parent's spool.
 def _pack(text: str) -> bytes:
-    return zlib.compress(text.encode("utf-8"), 1)
-
-
-def unpack(packed) -> bytes:
-    """Lines `_pack` made, from bytes or a spool (spool.Spooled)."""
-    return zlib.decompress(bytes(packed))
+    return pack(text.encode("utf-8"))
 
 
 _json_text = json.encoder.encode_basestring  # a str as JSON, non-ASCII kept (C, one call)

@@ -36,7 +36,7 @@ from .write import (JOURNAL, STATE, Staging, Writer, check_output_dir, has_site,
                     recover)
 
 CACHE = "cache.pickle"
-CACHE_FORMAT = "kpisite results 3"  # a cache of another layout is not read
+CACHE_FORMAT = "kpisite results 4"  # a cache of another layout is not read
 THEME_FOLDERS = ("templates", "static", "schema", "kpisite")
 
 

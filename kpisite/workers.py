@@ -19,10 +19,11 @@ import pickle
 import signal
 import threading
 import traceback
-import zlib
 from contextlib import contextmanager
 from multiprocessing.connection import Connection, Pipe, wait
 from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from .packing import pack, unpack
 
 PARALLEL_MIN = 200  # below this many items, starting processes costs more than it saves
 CHUNK = 64
@@ -205,7 +206,7 @@ def _work(team: Team, chunks: list, todo: int, results: Connection, commands: Co
                 if keep is not None:
                     kept.append(keep)
             results.send_bytes(pickle.dumps(("results", done), pickle.HIGHEST_PROTOCOL))
-            packed.append(zlib.compress(pickle.dumps(kept, pickle.HIGHEST_PROTOCOL), 1))
+            packed.append(pack(pickle.dumps(kept, pickle.HIGHEST_PROTOCOL)))
             del done, kept
             gc.collect()
         os.close(todo)
@@ -238,7 +239,7 @@ def drained(items: list) -> Iterator:
 
 def _unpacked(packed: list[bytes]) -> Iterator:
     for chunk in drained(packed):
-        yield from drained(pickle.loads(zlib.decompress(chunk)))
+        yield from drained(pickle.loads(unpack(chunk)))
 
 
 def _give_back_memory() -> None:
