@@ -4,11 +4,15 @@ The parent of a build keeps every indicator's exports (its lines of the download
 of the search index) only to join them into the site-wide files at the end: at 100,000
 indicators they would be over a gigabyte. So they wait in a spool, a file without a name in the
 output's state folder (on the output's own disk, not in a small /tmp), gone with the process.
+What the parent keeps of an indicator's exports is where they are: an offset, the ends of its
+parts, and their names, one set of names for every indicator.
 """
 from __future__ import annotations
 
 import os
 import tempfile
+from array import array
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -16,18 +20,68 @@ class Spool:
     def __init__(self, folder: Path):
         self.file = tempfile.TemporaryFile(dir=folder)
         self.end = 0
+        self.shapes: dict[tuple, dict] = {}  # the names of the parts -> where each one is
 
-    def put(self, data: bytes) -> Spooled:
-        os.write(self.file.fileno(), data)
-        spooled = Spooled(self, self.end, len(data))
-        self.end += len(data)
-        return spooled
+    def keep(self, exports: dict) -> Exports:
+        """`exports` (bytes, and dicts of bytes) in the spool, one part after the other."""
+        names = tuple((key, tuple(value) if isinstance(value, dict) else None)
+                      for key, value in exports.items())
+        shape = self.shapes.get(names)
+        if shape is None:
+            shape = self.shapes[names] = _places(names)
+        parts = [part for value in exports.values()
+                 for part in (value.values() if isinstance(value, dict) else [value])]
+        ends, end = array("I"), 0
+        for part in parts:
+            end += len(part)
+            ends.append(end)
+        kept = Exports(self, self.end, ends, shape)
+        os.write(self.file.fileno(), b"".join(parts))
+        self.end += end
+        return kept
 
-    def keep(self, exports: dict) -> dict:
-        """`exports` with each of its bytes in the spool (a dict of them too, as deep as it is)."""
-        return {key: self.keep(value) if isinstance(value, dict) else
-                self.put(value) if isinstance(value, bytes) else value
-                for key, value in exports.items()}
+    def read(self, offset: int, length: int) -> bytes:
+        return os.pread(self.file.fileno(), length, offset)
+
+
+def _places(names: tuple) -> dict:
+    """{key: the index of its part, or {name: index} for a dict of parts}."""
+    places, i = {}, 0
+    for key, inner in names:
+        if inner is None:
+            places[key], i = i, i + 1
+        else:
+            places[key] = {name: i + n for n, name in enumerate(inner)}
+            i += len(inner)
+    return places
+
+
+class Exports(Mapping):
+    """An indicator's exports in the spool, read as the dict they were: each part Spooled."""
+
+    __slots__ = ("spool", "offset", "ends", "shape")
+
+    def __init__(self, spool: Spool, offset: int, ends: array, shape: dict):
+        self.spool, self.offset, self.ends, self.shape = spool, offset, ends, shape
+
+    def __getitem__(self, key):
+        place = self.shape[key]
+        if isinstance(place, int):
+            return self._part(place)
+        return {name: self._part(i) for name, i in place.items()}
+
+    def __iter__(self):
+        return iter(self.shape)
+
+    def __len__(self) -> int:
+        return len(self.shape)
+
+    def _part(self, i: int) -> Spooled:
+        start = self.ends[i - 1] if i else 0
+        return Spooled(self.spool, self.offset + start, self.ends[i] - start)
+
+    def __reduce__(self):
+        return dict, ({key: self[key] for key in self},)
 
 
 class Spooled:
@@ -40,7 +94,7 @@ class Spooled:
         self.spool, self.offset, self.length = spool, offset, length
 
     def __bytes__(self) -> bytes:
-        return os.pread(self.spool.file.fileno(), self.length, self.offset)
+        return self.spool.read(self.offset, self.length)
 
     def __len__(self) -> int:
         return self.length

@@ -27,13 +27,19 @@ def test_the_parent_keeps_each_indicators_exports_in_the_spool(tmp_path):
                   if p.is_file()) == ["cache.pickle", "lock", "output.json"]  # the spool has no name
 
 
-def test_spooled_bytes_read_compare_and_pickle_as_bytes(tmp_path):
+def test_spooled_exports_read_compare_and_pickle_as_bytes(tmp_path):
     spool = Spool(tmp_path)
-    kept = spool.keep({"json": b"{}", "tables": {"quarters": "a\u0e01".encode()}, "n": 3})
+    exports = {"json": b"{}", "tables": {"quarters": "a\u0e01".encode(), "rubric": b""},
+               "search": b'["x"]'}
+    spool.keep({"json": b"[1]", "tables": {"quarters": b"q", "rubric": b"r"}, "search": b"s"})
+    kept = spool.keep(exports)
+    assert dict(kept) == exports and kept == exports  # the preview compares them so
     assert bytes(kept["json"]) == b"{}" and len(kept["tables"]["quarters"]) == 4
-    assert kept["json"] == b"{}" and b"{}" == kept["json"]  # the preview compares them so
+    assert kept["json"] == b"{}" and b"{}" == kept["json"]
     assert kept["json"] != b"[]" and kept["json"] != kept["tables"]["quarters"]
-    assert kept["n"] == 3
-    assert pickle.loads(pickle.dumps(kept["tables"])) == {"quarters": "a\u0e01".encode()}
-    assert type(pickle.loads(pickle.dumps(kept["json"]))) is bytes  # the cache keeps bytes
+    assert bytes(kept["tables"]["rubric"]) == b"" and bytes(kept["search"]) == b'["x"]'
+    assert len(spool.shapes) == 1  # the same names for every indicator, kept once
+    again = pickle.loads(pickle.dumps(kept))
+    assert again == exports and type(again["tables"]["quarters"]) is bytes  # the cache's
     assert list(tmp_path.iterdir()) == []
+
