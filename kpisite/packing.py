@@ -17,7 +17,9 @@ _own = threading.local()  # a compressor is not shared between threads (the prev
 
 
 def pack(data: bytes) -> bytes:
-    return _tools()[0].compress(data)
+    # compress() hands back its whole output buffer, as large as `data`: copied to its own
+    # size, or a worker's kept files would take as much memory as before they were packed.
+    return bytes(memoryview(_tools()[0].compress(data)))
 
 
 def unpack(packed) -> bytes:

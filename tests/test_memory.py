@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import pickle
+import tracemalloc
 
 from conftest import CONTENT
-from kpisite import gather, opendata, publish
+from kpisite import gather, opendata, packing, publish
 from kpisite.spool import Spool, Spooled
 from kpisite.write import STATE
 
@@ -43,3 +44,14 @@ def test_spooled_exports_read_compare_and_pickle_as_bytes(tmp_path):
     assert again == exports and type(again["tables"]["quarters"]) is bytes  # the cache's
     assert list(tmp_path.iterdir()) == []
 
+
+def test_packed_bytes_take_their_own_size_not_their_inputs():
+    text = "ตัวชี้วัด 4.00 → 5.00\r\n".encode() * 20000  # 600 KB that packs to a few hundred bytes
+    tracemalloc.start()
+    try:
+        packed = packing.pack(text)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(packed) < 5000 and held < 2 * len(packed) + 1000, (len(packed), held)
+    assert packing.unpack(packed) == text
