@@ -8,6 +8,7 @@ from the catalogue while the template is compiled, so a page costs no lookups.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
@@ -306,11 +307,16 @@ class Labels:
         return "; ".join(self.change_line(f) for f in change.facts) or words("Text edited")
 
 
+ROWS_KEPT = 1 << 15  # about 60 MB of rows: more than a strategy dimension has at 100,000
+
+
 def _memoised_row(macro: dict):
     """indicator_table's row. An indicator is listed on every strategy heading above it:
     that row is rendered once for each light copy (kept with its row, so its id stands for
-    it while the row is kept); its year's and agency's pages list it once."""
-    rows: dict[tuple, tuple] = {}
+    it while the row is kept); its year's and agency's pages list it once. The strategy's
+    pages come in the tree's order, a dimension's before the next one's: the oldest rows go
+    first, so memory stays bounded however many indicators there are."""
+    rows: OrderedDict[tuple, tuple] = OrderedDict()
 
     def indicator_row(ind, root, show_year, show_agency):
         if not (show_year and show_agency):  # its year's or its agency's page: shown once
@@ -318,8 +324,11 @@ def _memoised_row(macro: dict):
         key = (id(ind), root)
         kept = rows.get(key)
         if kept is None or kept[0] is not ind:
+            if len(rows) >= ROWS_KEPT:
+                rows.popitem(last=False)
             kept = rows[key] = (ind, macro["table_row"](ind, root, show_year, show_agency))
         return kept[1]
+    indicator_row.kept = rows
     return indicator_row
 
 

@@ -5,7 +5,7 @@ import pickle
 import tracemalloc
 
 from conftest import CONTENT
-from kpisite import gather, opendata, packing, publish
+from kpisite import gather, opendata, packing, publish, render, synthetic
 from kpisite.spool import Spool, Spooled
 from kpisite.write import STATE
 
@@ -55,3 +55,18 @@ def test_packed_bytes_take_their_own_size_not_their_inputs():
         tracemalloc.stop()
     assert len(packed) < 5000 and held < 2 * len(packed) + 1000, (len(packed), held)
     assert packing.unpack(packed) == text
+
+
+
+def test_strategy_pages_are_the_same_when_few_rows_are_kept(tmp_path, monkeypatch):
+    content = tmp_path / "content"
+    synthetic.write_corpus(content, 60)  # (generated: rows on every strategy level)
+    whole = publish.build(gather.Project(content), tmp_path / "whole")
+    monkeypatch.setattr(render, "ROWS_KEPT", 5)  # rows dropped and rendered again, often
+    few = publish.build(gather.Project(content), tmp_path / "few")
+    assert min(len(r.env.globals["indicator_row"].kept) for r in whole.renderers) > 20
+    assert all(len(r.env.globals["indicator_row"].kept) <= 5 for r in few.renderers)
+    pages = sorted(p.relative_to(whole.out) for p in (whole.out / "strategy").glob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        assert (few.out / page).read_bytes() == (whole.out / page).read_bytes(), page
