@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
 import jinja2.meta
@@ -321,35 +321,41 @@ def _memoised_row(macro: dict):
     def indicator_row(ind, root, show_year, show_agency):
         if not (show_year and show_agency):  # its year's or its agency's page: shown once
             return macro["table_row"](ind, root, show_year, show_agency)
-        key = (id(ind), root)
-        kept = rows.get(key)
-        if kept is None or kept[0] is not ind:
-            if len(rows) >= ROWS_KEPT:
-                rows.popitem(last=False)
-            kept = rows[key] = (ind, macro["table_row"](ind, root, show_year, show_agency))
-        return kept[1]
+        return _remembered(rows, ROWS_KEPT, (id(ind), root), ind,
+                           lambda: macro["table_row"](ind, root, show_year, show_agency))
     indicator_row.kept = rows
     return indicator_row
 
 
+def _remembered(kept: OrderedDict, limit: int, key, owner, make: Callable):
+    """What `make()` made for `owner` (kept with it, so its id in `key` stands for it while
+    kept), made once while it is among the last `limit` kept."""
+    found = kept.get(key)
+    if found is None or found[0] is not owner:
+        if len(kept) >= limit:
+            kept.popitem(last=False)
+        found = kept[key] = (owner, make())
+    return found[1]
+
+
+SERIES_KEPT = 1 << 12  # series whose chart and table are kept, the oldest dropped first
+
+
 def _memoised_series(macros) -> dict:
     """A series' chart and table, the same on each page of the series: rendered once (the
-    table then marks each page's own year, not linked)."""
-    charts: dict[int, tuple] = {}
-    tables: dict[tuple, tuple] = {}
+    table then marks each page's own year, not linked), while the series is among the last
+    SERIES_KEPT a worker has shown (kept for all, a worker grew with every series it showed)."""
+    charts: OrderedDict[int, tuple] = OrderedDict()
+    tables: OrderedDict[tuple, tuple] = OrderedDict()
 
     def series_svg(points):
-        kept = charts.get(id(points))
-        if kept is None or kept[0] is not points:
-            kept = charts[id(points)] = (points, macros.series_chart_of(points))
-        return kept[1]
+        return _remembered(charts, SERIES_KEPT, id(points), points,
+                           lambda: macros.series_chart_of(points))
 
     def series_table(points, root, at):
-        kept = tables.get((id(points), root))
-        if kept is None or kept[0] is not points:
-            kept = tables[(id(points), root)] = (points, str(macros.series_table_of(
-                points, root)))
-        html, link = kept[1], f'<a href="{root}{points[at].path}">'
+        html = _remembered(tables, SERIES_KEPT, (id(points), root), points,
+                           lambda: str(macros.series_table_of(points, root)))
+        link = f'<a href="{root}{points[at].path}">'
         start = html.index(link)
         row, end = html.rindex("<tr>", 0, start), html.index("</a>", start)
         return Markup(html[:row] + '<tr class="here">' + html[row + 4:start]

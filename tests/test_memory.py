@@ -58,15 +58,18 @@ def test_packed_bytes_take_their_own_size_not_their_inputs():
 
 
 
-def test_strategy_pages_are_the_same_when_few_rows_are_kept(tmp_path, monkeypatch):
+def test_pages_are_the_same_when_few_rows_and_series_are_kept(tmp_path, monkeypatch):
     content = tmp_path / "content"
-    synthetic.write_corpus(content, 60)  # (generated: rows on every strategy level)
+    synthetic.write_corpus(content, 150)  # (generated: rows on every strategy level, series)
     whole = publish.build(gather.Project(content), tmp_path / "whole")
     monkeypatch.setattr(render, "ROWS_KEPT", 5)  # rows dropped and rendered again, often
+    monkeypatch.setattr(render, "SERIES_KEPT", 1)
     few = publish.build(gather.Project(content), tmp_path / "few")
     assert min(len(r.env.globals["indicator_row"].kept) for r in whole.renderers) > 20
     assert all(len(r.env.globals["indicator_row"].kept) <= 5 for r in few.renderers)
-    pages = sorted(p.relative_to(whole.out) for p in (whole.out / "strategy").glob("*.html"))
-    assert len(pages) > 10
+    pages = sorted(p.relative_to(whole.out) for p in whole.out.rglob("*.html")
+                   if p.parts[len(whole.out.parts)] in ("strategy", "indicators"))
+    assert len(pages) > 100 and any('<tr class="here">' in p.read_text() for p in
+                                    (whole.out / "indicators").rglob("*.html"))
     for page in pages:
         assert (few.out / page).read_bytes() == (whole.out / page).read_bytes(), page
