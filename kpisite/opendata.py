@@ -29,7 +29,7 @@ from . import __version__, fields, markup, thai, workbook
 from .fields import Column
 from .i18n import N_, Message
 from .packing import pack, unpack
-from .write import Content, in_pieces
+from .write import Content, in_pieces, separated
 
 if TYPE_CHECKING:
     from .i18n import Words
@@ -356,12 +356,6 @@ def json_file(inds: list[Indicator], cat, out: Exporting, built) -> Iterator[byt
     yield b',\n "indicators": [\n'
     yield from in_pieces(separated((unpack(i.exports["json"]) for i in inds), b",\n"))
     yield b"\n]\n}\n"
-
-
-def separated(parts: Iterable[bytes], separator: bytes) -> Iterator[bytes]:
-    """`parts` with `separator` between them, as b"separator".join would put it."""
-    for i, part in enumerate(parts):
-        yield separator + part if i else part
 
 
 def indicator_document(exports: dict, site: Site, built) -> bytes:

@@ -193,7 +193,7 @@ def _work(team: Team, chunks: list, todo: int, results: Connection, commands: Co
     try:
         gc.freeze()  # the inherited site and templates need no garbage collection
         gc.disable()  # collected once a chunk instead: most objects die young, few form cycles
-        packed = []  # what it keeps of each chunk, pickled and compressed: a fifth of the memory
+        packed = []  # what it keeps of each chunk, pickled and compressed (module docstring)
         while number := os.read(todo, _NUMBER):
             done, kept, items = [], [], chunks[int.from_bytes(number, "little")]
             if team.before_chunk:

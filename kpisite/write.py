@@ -50,6 +50,12 @@ def in_pieces(parts: Iterable[bytes], size: int = PIECE) -> Iterator[bytes]:
         yield b"".join(pending)
 
 
+def separated(parts: Iterable[bytes], separator: bytes) -> Iterator[bytes]:
+    """`parts` with `separator` between them, as separator.join(parts) would put it."""
+    for i, part in enumerate(parts):
+        yield separator + part if i else part
+
+
 class OutputError(UsageError):
     """The output folder cannot be used (a usage error, not a content error)."""
 
