@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator
 
@@ -50,6 +51,7 @@ class SiteData:
     prefix: str = ""  # the folder of the language being built: "" or "en/"
     sizes: dict = field(default_factory=dict)  # path -> bytes, of the downloads made so far
     booklets: list = field(default_factory=list)  # booklets.Booklet: this build's PDF booklets
+    scratch: Path | None = None  # where a large download is made before it is written
 
     @cached_property
     def exporting(self):
@@ -261,7 +263,7 @@ KINDS: tuple[Kind, ...] = (
          make=lambda data, _: opendata.json_file(data.cat.indicators, data.cat, data.exporting,
                                                  data.built)),
     Kind("workbook", lambda: "data/indicators.xlsx", shows=frozenset({"csv"}), shared=True,
-         make=lambda data, _: workbook.make(data.cat, data.exporting, data.built)),
+         make=lambda data, _: workbook.make(data.cat, data.exporting, data.built, data.scratch)),
     Kind("datapackage", lambda: "data/datapackage.json", shows=frozenset({"csv"}), shared=True,
          make=lambda data, _: metadata.datapackage(data)),
     Kind("dcat", lambda: "data/catalog.jsonld", shows=frozenset({"csv", "json"}), shared=True,

@@ -65,7 +65,7 @@ class Built:
         built, sizes = thai.build_date(), {}  # the downloads' sizes, for every language's page
         for renderer in self.renderers:
             data = pages.SiteData(catalog, built, self.history, renderer.labels, self.files,
-                                  renderer.prefix, sizes, self.booklets)
+                                  renderer.prefix, sizes, self.booklets, self.out / STATE)
             for page in pages.site_pages(data):
                 yield renderer, page
 

@@ -1,11 +1,12 @@
-"""What a build keeps while it works: the parent's exports wait in a spool, not in memory."""
+"""What a build keeps while it works: the parent's exports wait in a spool, not in memory, and a
+large download is written in pieces."""
 from __future__ import annotations
 
 import pickle
 import tracemalloc
 
 from conftest import CONTENT
-from kpisite import gather, opendata, packing, publish, render, synthetic
+from kpisite import gather, opendata, packing, pages, publish, render, synthetic, thai, workbook
 from kpisite.spool import Spool, Spooled
 from kpisite.write import STATE
 
@@ -73,3 +74,18 @@ def test_pages_are_the_same_when_few_rows_and_series_are_kept(tmp_path, monkeypa
                                     (whole.out / "indicators").rglob("*.html"))
     for page in pages:
         assert (few.out / page).read_bytes() == (whole.out / page).read_bytes(), page
+
+
+def test_the_workbook_is_made_in_a_file_and_read_back_in_pieces(tmp_path, monkeypatch):
+    built = publish.build(gather.Project(CONTENT), tmp_path / "site")
+    whole = (tmp_path / "site" / "data" / "indicators.xlsx").read_bytes()
+    monkeypatch.setattr(workbook, "PIECE", 4096)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    data = pages.SiteData(built.catalog, thai.build_date(), built.history, scratch=scratch)
+    made = workbook.make(data.cat, data.exporting, data.built, scratch)
+    first = next(made)
+    assert len(first) == 4096 and list(scratch.iterdir()) == []  # made, and it has no name
+    rest = list(made)
+    assert len(rest) >= 2 and all(len(piece) <= 4096 for piece in rest)
+    assert first + b"".join(rest) == whole  # the same bytes as the build wrote
