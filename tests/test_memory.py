@@ -2,6 +2,7 @@
 large download is written in pieces."""
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import tracemalloc
 
@@ -89,3 +90,18 @@ def test_the_workbook_is_made_in_a_file_and_read_back_in_pieces(tmp_path, monkey
     rest = list(made)
     assert len(rest) >= 2 and all(len(piece) <= 4096 for piece in rest)
     assert first + b"".join(rest) == whole  # the same bytes as the build wrote
+
+
+def test_a_light_copy_holds_only_what_differs_from_the_defaults():
+    _, inds, _ = gather.collect(gather.Project(CONTENT))
+    light = next(ind for ind in inds if not ind.tags and ind.summary == "")
+    assert "summary" not in vars(light) and "tags" not in vars(light)  # read from the class
+    assert light.summary == "" and light.tags == () and light.published is True
+    assert len(vars(light)) < len(dataclasses.fields(light)) * 0.75
+    assert "code" in vars(light) and light.code and light.status  # and what it holds, it holds
+    pair = [ind for ind in inds
+            if ind.fiscal_year == "2564" and ind.reported_quarters == {1, 2, 3, 4}][:2]
+    again = [pickle.loads(pickle.dumps(ind)) for ind in pair]  # as the parent gets them
+    assert again == pair and again[0].source != again[1].source
+    assert again[0].fiscal_year is again[1].fiscal_year and again[0].unit is again[1].unit
+    assert again[0].reported_quarters is again[1].reported_quarters  # one set, not two
