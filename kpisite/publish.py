@@ -59,6 +59,13 @@ class Built:
     site_paths: set[str] = field(default_factory=set)  # the outputs of pages.site_pages()
     booklets: list = field(default_factory=list)  # booklets.Booklet: the PDFs this build makes
 
+    def relations_of(self, payload: tuple[str, dict], paths: list[Path]) -> tuple[str, dict]:
+        """A worker's share of the payload: the related indicators of its own files (each
+        worker would otherwise hold every file's, 70 MB at 100,000 indicators)."""
+        stage_dir, relations = payload
+        rels = (relative(path, self.project.root) for path in paths)
+        return stage_dir, {rel: relations[rel] for rel in rels if rel in relations}
+
     def site_pages(self, catalog: Catalog) -> Iterator[tuple[Renderer, pages.Page]]:
         """Every page that lists indicators, in each language, with its language's renderer
         (the downloads, one for all languages, come with the first)."""
@@ -167,7 +174,7 @@ def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: Cach
     list them: those need only the light copies it has already (the data files, which need
     the exports the workers make, come last). So no core waits for the other at the end.
     """
-    team.publish((str(stage.dir), built.relations))
+    team.publish((str(stage.dir), built.relations), built.relations_of)
     for rel, (result, kept) in reused.items():
         if result.related != built.relations.get(rel):  # another year or agency changed
             _render_again(built, publisher, stage, rel, cache)

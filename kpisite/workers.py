@@ -7,8 +7,9 @@ chunk number from a pipe when it is free, so a slow chunk holds up no other.
 A Team works in two phases over the same items. `gather` runs a job on every item; each job
 also leaves something for its worker to keep (a parsed file: a forked worker keeps each
 chunk's pickled and compressed, a third of the memory). The parent then looks at all the
-results together and decides; `publish` sends each worker a payload, and the worker runs the
-second job on what it kept (renders the pages). Workers die with the build that started them.
+results together and decides; `publish` sends each worker a payload (or its share of one: what
+concerns the items it kept), and the worker runs the second job on what it kept (renders the
+pages). Workers die with the build that started them.
 """
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ class Team:
         self.kept: list = []  # in this process, when not forked
         self.workers: dict[Connection, tuple[int, Connection]] = {}  # results -> (pid, commands)
         self.waiting: set[Connection] = set()  # workers done gathering, waiting for a payload
+        self.taken: dict[Connection, list[int]] = {}  # the chunks each worker gathered
+        self.chunks: list[Sequence] = []
         self._in_here: Iterator = iter(())  # the second job, when not forked
 
     def __enter__(self) -> Team:
@@ -72,7 +75,8 @@ class Team:
                     self.kept.append(kept)
                 yield result
             return
-        chunks = [self.items[i:i + self.chunk] for i in range(0, len(self.items), self.chunk)]
+        chunks = self.chunks = [self.items[i:i + self.chunk]
+                                for i in range(0, len(self.items), self.chunk)]
         todo, todo_writer = os.pipe()
         os.write(todo_writer, b"".join(n.to_bytes(_NUMBER, "little") for n in range(len(chunks))))
         os.close(todo_writer)  # once the numbers are taken, a read finds the end: no more work
@@ -85,14 +89,20 @@ class Team:
             os.close(todo)
         yield from self._receive(lambda: len(self.waiting) == len(self.workers))
 
-    def publish(self, payload: Any) -> None:
-        """Start the second job on what each worker kept, given `payload`; its results come
-        from `published()`, and meanwhile this process may do other work."""
+    def publish(self, payload: Any, share: Callable[[Any, list], Any] | None = None) -> None:
+        """Start the second job on what each worker kept, given `payload`, or `share(payload,
+        the items it kept)`; its results come from `published()`, and meanwhile this process
+        may do other work."""
         if not self.forked:
-            self._in_here = iter(self.publish_job(payload, drained(self.kept)))
+            mine = share(payload, self.items) if share else payload
+            self._in_here = iter(self.publish_job(mine, drained(self.kept)))
             return
         message = pickle.dumps(("publish", payload), pickle.HIGHEST_PROTOCOL)
         for reader in self.waiting:
+            if share:
+                items = [item for n in self.taken[reader] for item in self.chunks[n]]
+                message = pickle.dumps(("publish", share(payload, items)),
+                                       pickle.HIGHEST_PROTOCOL)
             self.workers[reader][1].send_bytes(message)
         self.waiting.clear()
 
@@ -131,6 +141,7 @@ class Team:
                     raise error from RuntimeError(f"in worker {self.workers[reader][0]}:\n{trace}")
                 if kind == "gathered":
                     self.waiting.add(reader)
+                    self.taken[reader] = value
                 else:
                     yield from value
 
@@ -194,8 +205,10 @@ def _work(team: Team, chunks: list, todo: int, results: Connection, commands: Co
         gc.freeze()  # the inherited site and templates need no garbage collection
         gc.disable()  # collected once a chunk instead: most objects die young, few form cycles
         packed = []  # what it keeps of each chunk, pickled and compressed (module docstring)
+        taken = []
         while number := os.read(todo, _NUMBER):
-            done, kept, items = [], [], chunks[int.from_bytes(number, "little")]
+            taken.append(int.from_bytes(number, "little"))
+            done, kept, items = [], [], chunks[taken[-1]]
             if team.before_chunk:
                 team.before_chunk(items)
             for item in items:
@@ -210,7 +223,7 @@ def _work(team: Team, chunks: list, todo: int, results: Connection, commands: Co
             del done, kept
             gc.collect()
         os.close(todo)
-        results.send_bytes(pickle.dumps(("gathered", None)))
+        results.send_bytes(pickle.dumps(("gathered", taken)))
         kind, payload = pickle.loads(commands.recv_bytes())
         batch = []
         for result in team.publish_job(payload, _unpacked(packed)) if kind == "publish" else ():

@@ -121,6 +121,23 @@ def a_team_publishes_what_its_workers_kept():
     assert no_children_left()
 
 
+def each_worker_gets_its_share_of_the_payload():
+    """`share` gives a worker what concerns the items it kept: together, the whole payload,
+    and no item's part twice."""
+    def publish(shared, kept):
+        mine = set(kept)
+        yield sorted(shared), mine <= set(shared), len(shared)
+
+    with Team(ITEMS, 2, lambda i: (i, i), publish, chunk=7) as team:
+        list(team.gather())
+        team.publish({i: str(i) for i in ITEMS}, lambda whole, items: {i: whole[i] for i in items})
+        shares = list(team.published())
+    assert len(shares) == 2 and all(covers for _, covers, _ in shares)
+    assert sorted(i for got, _, _ in shares for i in got) == list(ITEMS)  # each once
+    assert all(0 < size < len(ITEMS) for _, _, size in shares)
+    assert no_children_left()
+
+
 def results_can_be_taken_while_the_parent_works():
     def publish(payload, kept):
         for i in kept:
@@ -169,6 +186,7 @@ def a_team_closed_after_gathering_leaves_no_worker():
 
 @pytest.mark.parametrize("case", [every_item_once_on_two_processes, few_items_stay_in_this_process,
                                   a_team_publishes_what_its_workers_kept,
+                                  each_worker_gets_its_share_of_the_payload,
                                   a_team_in_this_process_does_the_same,
                                   results_can_be_taken_while_the_parent_works,
                                   an_error_while_publishing_is_raised_here,
