@@ -68,6 +68,8 @@ def test_pages_are_the_same_when_few_rows_and_series_are_kept(tmp_path, monkeypa
     monkeypatch.setattr(render, "SERIES_KEPT", 1)
     few = publish.build(gather.Project(content), tmp_path / "few")
     assert min(len(r.env.globals["indicator_row"].kept) for r in whole.renderers) > 20
+    charts = [kept for r in whole.renderers for _, kept in r.env.globals["series_svg"].kept.values()]
+    assert len(charts) > 10 and all(b"<svg" in packing.unpack(kept) for kept in charts)  # packed
     assert all(len(r.env.globals["indicator_row"].kept) <= 5 for r in few.renderers)
     pages = sorted(p.relative_to(whole.out) for p in whole.out.rglob("*.html")
                    if p.parts[len(whole.out.parts)] in ("strategy", "indicators"))
