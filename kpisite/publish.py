@@ -134,7 +134,8 @@ def _build_locked(project, out, strict, jobs, theme, site, site_problems, by_lan
     todo = [f for f in files if relative(f, project.root) not in reused]
     publisher = Publisher(Reader(project, site, theme, history), by_language, site)
     progress.phase(reading(), lambda: len(todo))
-    with Team(todo, jobs, publisher.read, publisher.render, before_chunk=prefetch) as team:
+    with Team(todo, jobs, publisher.read, publisher.render, before_chunk=prefetch,
+              spool=out / STATE) as team:
         results = {rel: result for rel, (result, _) in reused.items()}
         results.update((r.rel, r) for r in progress.counted(team.gather()))
         settled()

@@ -5,7 +5,8 @@ of the search index) only to join them into the site-wide files at the end: at 1
 indicators they would be over a gigabyte. So they wait in a spool, a file without a name in the
 output's state folder (on the output's own disk, not in a small /tmp), gone with the process.
 What the parent keeps of an indicator's exports is where they are: an offset, the ends of its
-parts, and their names, one set of names for every indicator.
+parts, and their names, one set of names for every indicator. A forked worker keeps the files
+it read (packed) in a spool of its own till it renders them.
 """
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ class Spool:
         kept = Exports(self, self.end, ends, shape)
         os.write(self.file.fileno(), b"".join(parts))
         self.end += end
+        return kept
+
+    def add(self, data: bytes) -> Spooled:
+        """`data` in the spool."""
+        kept = Spooled(self, self.end, len(data))
+        os.write(self.file.fileno(), data)
+        self.end += len(data)
         return kept
 
     def read(self, offset: int, length: int) -> bytes:

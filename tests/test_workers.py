@@ -128,13 +128,46 @@ def each_worker_gets_its_share_of_the_payload():
         mine = set(kept)
         yield sorted(shared), mine <= set(shared), len(shared)
 
-    with Team(ITEMS, 2, lambda i: (i, i), publish, chunk=7) as team:
+    def gather(i):
+        time.sleep(0.0002)  # so that both workers take chunks
+        return i, i
+
+    with Team(ITEMS, 2, gather, publish, chunk=7) as team:
         list(team.gather())
         team.publish({i: str(i) for i in ITEMS}, lambda whole, items: {i: whole[i] for i in items})
         shares = list(team.published())
     assert len(shares) == 2 and all(covers for _, covers, _ in shares)
     assert sorted(i for got, _, _ in shares for i in got) == list(ITEMS)  # each once
     assert all(0 < size < len(ITEMS) for _, _, size in shares)
+    assert no_children_left()
+
+
+def open_file(fd: str) -> str:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:  # the listing's own
+        return ""
+
+
+def a_worker_keeps_what_it_gathered_in_a_spool_file():
+    """Given a folder, each worker keeps its items there (in a file without a name, which the
+    worker holds open), not in memory; the second job gets them back as they were."""
+    folder = Path(tempfile.mkdtemp())
+
+    def publish(payload, kept):
+        in_folder = any(open_file(fd).startswith(str(folder)) and os.fstat(int(fd)).st_size
+                        for fd in os.listdir("/proc/self/fd"))
+        for item in kept:
+            yield item, in_folder
+
+    big = lambda i: (i, (i, "x" * 1000))  # noqa: E731
+    with Team(ITEMS, 2, big, publish, chunk=7, spool=folder) as team:
+        list(team.gather())
+        team.publish(None)
+        published = list(team.published())
+    assert sorted(item for item, _ in published) == [(i, "x" * 1000) for i in ITEMS]
+    assert all(spooled for _, spooled in published)
+    assert list(folder.iterdir()) == []  # the spools have no names, and are gone
     assert no_children_left()
 
 
@@ -187,6 +220,7 @@ def a_team_closed_after_gathering_leaves_no_worker():
 @pytest.mark.parametrize("case", [every_item_once_on_two_processes, few_items_stay_in_this_process,
                                   a_team_publishes_what_its_workers_kept,
                                   each_worker_gets_its_share_of_the_payload,
+                                  a_worker_keeps_what_it_gathered_in_a_spool_file,
                                   a_team_in_this_process_does_the_same,
                                   results_can_be_taken_while_the_parent_works,
                                   an_error_while_publishing_is_raised_here,
