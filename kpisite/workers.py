@@ -8,9 +8,9 @@ A Team works in two phases over the same items. `gather` runs a job on every ite
 also leaves something for its worker to keep (a parsed file: a forked worker keeps each
 chunk's pickled and compressed, a third of the memory, and in a file of the `spool` folder
 when the team is given one: 70 MB a worker at 100,000 indicators). The parent then looks at
-all the results together and decides; `publish` sends each worker a payload (or its share of one: what
-concerns the items it kept), and the worker runs the second job on what it kept (renders the
-pages). Workers die with the build that started them.
+all the results together and decides; `publish` sends each worker a payload (or its share of
+one: what concerns the items it kept), and the worker runs the second job on what it kept
+(renders the pages). Workers die with the build that started them.
 """
 from __future__ import annotations
 
