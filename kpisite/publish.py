@@ -218,7 +218,7 @@ def _write_site_page(built: Built, stage: Staging, renderer: Renderer, page: pag
                      progress: Progress) -> None:
     # The site's pages read the whole catalog: forked workers would each copy it (reference
     # counts write to every object they touch), so they render here.
-    stage.write(page.path, renderer.render(page))
+    stage.write(page.path, renderer.streamed(page))
     built.site_paths.add(page.path)
     progress.advance()
 

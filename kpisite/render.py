@@ -23,7 +23,7 @@ from . import linebreaks, metadata, opendata, pages, related as related_mod, rep
 from .i18n import N_, Words, standard
 from .packing import pack, unpack
 from .pages import INDICATOR_KINDS, INDICATOR_PARTS, Page
-from .write import Content
+from .write import Content, encoded
 
 TEMPLATE_DIR = THEME / "templates"
 MACROS = "_macros.html"  # its macros are available to every template
@@ -453,6 +453,18 @@ class Renderer:
         `alternates` to the same page in each language."""
         if page.make is not None:
             return page.make()
+        template, names = self._called(page)
+        return template.render(page.context, **names)
+
+    def streamed(self, page: Page) -> Content:
+        """The same, a large page in pieces as it is rendered (a list of 20,000 indicators is
+        30 MB of HTML: never held whole, nor its encoded copy)."""
+        if page.make is not None:
+            return page.make()
+        template, names = self._called(page)
+        return encoded(template.generate(page.context, **names))
+
+    def _called(self, page: Page) -> tuple[jinja2.Template, dict]:
         template = self.env.get_template(page.template)
         local = page.path[len(self.prefix):]
         top, root = pages.root_of(page.path), pages.root_of(local)
@@ -461,8 +473,8 @@ class Renderer:
             root += self.prefix
         alternates = [(lang, top + path, path) for lang in self.site.languages
                       for path in [pages.language_prefix(self.site, lang) + local]]
-        return template.render(page.context, page_path=page.path, root=root, top=top,
-                               alternates=alternates)
+        return template, {"page_path": page.path, "root": root, "top": top,
+                          "alternates": alternates}
 
     def indicator_pages(self, ind: model.Indicator, changes: list = (), history=None,
                         related=None) -> list[tuple[str, str]]:

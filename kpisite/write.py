@@ -39,15 +39,24 @@ def as_bytes(content: Content) -> bytes:
 
 def in_pieces(parts: Iterable[bytes], size: int = PIECE) -> Iterator[bytes]:
     """`parts` joined into pieces of about `size` bytes: a few writes, none of them huge."""
+    return _grouped(parts, size, b"".join)
+
+
+def encoded(texts: Iterable[str], size: int = PIECE) -> Iterator[bytes]:
+    """`texts` in UTF-8, joined into pieces of about `size` characters."""
+    return (piece.encode("utf-8") for piece in _grouped(texts, size, "".join))
+
+
+def _grouped(parts: Iterable, size: int, join: Callable) -> Iterator:
     pending, length = [], 0
     for part in parts:
         pending.append(part)
         length += len(part)
         if length >= size:
-            yield b"".join(pending)
+            yield join(pending)
             pending, length = [], 0
     if pending:
-        yield b"".join(pending)
+        yield join(pending)
 
 
 def separated(parts: Iterable[bytes], separator: bytes) -> Iterator[bytes]:

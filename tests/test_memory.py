@@ -9,6 +9,7 @@ import tracemalloc
 from conftest import CONTENT
 from kpisite import gather, opendata, packing, pages, publish, render, synthetic, thai, workbook
 from kpisite.spool import Spool, Spooled
+from kpisite import write
 from kpisite.write import STATE
 
 
@@ -107,3 +108,15 @@ def test_a_light_copy_holds_only_what_differs_from_the_defaults():
     assert again == pair and again[0].source != again[1].source
     assert again[0].fiscal_year is again[1].fiscal_year and again[0].unit is again[1].unit
     assert again[0].reported_quarters is again[1].reported_quarters  # one set, not two
+
+
+def test_a_list_page_is_written_in_pieces_as_it_is_rendered(tmp_path):
+    built = publish.build(gather.Project(CONTENT), tmp_path / "site")
+    renderer, page = next((r, p) for r, p in built.site_pages(built.catalog)
+                          if p.path == "years/2564.html")
+    streamed = renderer.streamed(page)
+    assert not isinstance(streamed, (str, bytes))  # pieces, made as they are written
+    whole = (tmp_path / "site" / page.path).read_bytes()
+    assert b"".join(streamed) == whole == renderer.render(page).encode()
+    assert list(write.encoded(["ตัว", "ชี้", "วัด", "!"], 5)) == [
+        "ตัวชี้".encode(), "วัด!".encode()]
