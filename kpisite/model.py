@@ -191,7 +191,8 @@ class IndicatorFacts:
         # Unpickled in the parent a worker's batch at a time: the short words of each copy
         # (years, agency codes, units, kinds) and its set of reported quarters are shared
         # with every other copy's, not held once per indicator.
-        self.__dict__.update({key: _shared(value) for key, value in state.items()})
+        self.__dict__.update({key: value if key in _OWN else _shared(value)
+                              for key, value in state.items()})
 
 
 # A light copy holds only what differs from its fields' defaults: half of an indicator's 47
@@ -207,6 +208,7 @@ def _is_default(key: str, value) -> bool:
 
 
 _QUARTER_SETS: dict[frozenset, frozenset] = {}
+_OWN = frozenset({"code", "continues"})  # short, but each copy's own: nothing to share
 
 
 def _shared(value):
