@@ -95,15 +95,17 @@ def test_build_failing_while_rendering_keeps_previous_site(project, tmp_path, mo
     publish.build(project, out)
     before = tree(out)
     calls = {"n": 0}
-    original = render.Renderer.render
 
-    def failing(self, page):
-        calls["n"] += 1
-        if calls["n"] > 5:
-            raise RuntimeError("disk full, say")
-        return original(self, page)
+    def failing(original):
+        def rendering(self, page):
+            calls["n"] += 1
+            if calls["n"] > 5:
+                raise RuntimeError("disk full, say")
+            return original(self, page)
+        return rendering
 
-    monkeypatch.setattr(render.Renderer, "render", failing)
+    for way in ("render", "streamed"):  # a page whole, and a list page in pieces
+        monkeypatch.setattr(render.Renderer, way, failing(getattr(render.Renderer, way)))
     with pytest.raises(RuntimeError):
         publish.build(project, out)
     assert tree(out) == before
