@@ -71,6 +71,8 @@ def test_pages_are_the_same_when_few_rows_and_series_are_kept(tmp_path, monkeypa
     assert min(len(r.env.globals["indicator_row"].kept) for r in whole.renderers) > 20
     charts = [kept for r in whole.renderers for _, kept in r.env.globals["series_svg"].kept.values()]
     assert len(charts) > 10 and all(b"<svg" in packing.unpack(kept) for kept in charts)  # packed
+    rows = [kept for r in whole.renderers for _, kept in r.env.globals["indicator_row"].kept.values()]
+    assert all(packing.unpack(kept).lstrip().startswith(b"<tr") for kept in rows)
     assert all(len(r.env.globals["indicator_row"].kept) <= 5 for r in few.renderers)
     pages = sorted(p.relative_to(whole.out) for p in whole.out.rglob("*.html")
                    if p.parts[len(whole.out.parts)] in ("strategy", "indicators"))
@@ -120,3 +122,15 @@ def test_a_list_page_is_written_in_pieces_as_it_is_rendered(tmp_path):
     assert b"".join(streamed) == whole == renderer.render(page).encode()
     assert list(write.encoded(["ตัว", "ชี้", "วัด", "!"], 5)) == [
         "ตัวชี้".encode(), "วัด!".encode()]
+
+
+def test_the_parent_keeps_each_files_page_paths_as_one_text(tmp_path):
+    content = tmp_path / "content"
+    synthetic.write_corpus(content, 250)  # (generated: enough files for the workers)
+    built = publish.build(gather.Project(content), tmp_path / "site")
+    kept = [r.pages for r in built.results.values()]
+    assert all(isinstance(p, publish.PagePaths) for p in kept)
+    first = list(kept[0])
+    assert len(kept[0]) == len(first) >= 3 and all((built.out / p).is_file() for p in first)
+    assert pickle.loads(pickle.dumps(kept[0])) == first and kept[0] == first
+    assert list(publish.PagePaths([])) == [] and len(publish.PagePaths([])) == 0
