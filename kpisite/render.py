@@ -316,29 +316,30 @@ def _memoised_row(macro: dict):
     that row is rendered once for each light copy (kept with its row, so its id stands for
     it while the row is kept); its year's and agency's pages list it once. The strategy's
     pages come in the tree's order, a dimension's before the next one's: the oldest rows go
-    first, so memory stays bounded however many indicators there are. Kept packed, like a
-    series' chart: unpacked, the parent held 70 MB of rows at 100,000 indicators."""
+    first, so memory stays bounded however many indicators there are (unpacked, the parent
+    held 70 MB of rows at 100,000 indicators)."""
     rows: OrderedDict[tuple, tuple] = OrderedDict()
 
     def indicator_row(ind, root, show_year, show_agency):
         if not (show_year and show_agency):  # its year's or its agency's page: shown once
             return macro["table_row"](ind, root, show_year, show_agency)
-        return Markup(_unpacked(_remembered(
-            rows, ROWS_KEPT, (id(ind), root), ind,
-            lambda: _packed(macro["table_row"](ind, root, show_year, show_agency)))))
+        return Markup(_remembered(rows, ROWS_KEPT, (id(ind), root), ind,
+                                  lambda: macro["table_row"](ind, root, show_year, show_agency)))
     indicator_row.kept = rows
     return indicator_row
 
 
-def _remembered(kept: OrderedDict, limit: int, key, owner, make: Callable):
-    """What `make()` made for `owner` (kept with it, so its id in `key` stands for it while
-    kept), made once while it is among the last `limit` kept."""
+def _remembered(kept: OrderedDict, limit: int, key, owner, make: Callable) -> str:
+    """The HTML `make()` made for `owner` (kept with it, so its id in `key` stands for it
+    while kept), made once while it is among the last `limit` kept. Kept packed: a rendered
+    row or chart takes a third to a fifth of the memory so, for a few microseconds each time
+    it is shown again."""
     found = kept.get(key)
     if found is None or found[0] is not owner:
         if len(kept) >= limit:
             kept.popitem(last=False)
-        found = kept[key] = (owner, make())
-    return found[1]
+        found = kept[key] = (owner, pack(str(make()).encode("utf-8")))
+    return unpack(found[1]).decode("utf-8")
 
 
 SERIES_KEPT = 1 << 12  # series whose chart and table are kept, the oldest dropped first
@@ -347,19 +348,18 @@ SERIES_KEPT = 1 << 12  # series whose chart and table are kept, the oldest dropp
 def _memoised_series(macros) -> dict:
     """A series' chart and table, the same on each page of the series: rendered once (the
     table then marks each page's own year, not linked), while the series is among the last
-    SERIES_KEPT a worker has shown (kept for all, a worker grew with every series it showed).
-    They are kept packed: a fifth of the memory (17 MB in each worker at 10,000 indicators,
-    unpacked), for a few microseconds each time one is shown again."""
+    SERIES_KEPT a worker has shown (kept for all, a worker grew with every series it showed;
+    unpacked, they took 17 MB of each worker at 10,000 indicators)."""
     charts: OrderedDict[int, tuple] = OrderedDict()
     tables: OrderedDict[tuple, tuple] = OrderedDict()
 
     def series_svg(points):
-        return Markup(_unpacked(_remembered(charts, SERIES_KEPT, id(points), points,
-                                            lambda: _packed(macros.series_chart_of(points)))))
+        return Markup(_remembered(charts, SERIES_KEPT, id(points), points,
+                                  lambda: macros.series_chart_of(points)))
 
     def series_table(points, root, at):
-        html = _unpacked(_remembered(tables, SERIES_KEPT, (id(points), root), points,
-                                     lambda: _packed(macros.series_table_of(points, root))))
+        html = _remembered(tables, SERIES_KEPT, (id(points), root), points,
+                           lambda: macros.series_table_of(points, root))
         link = f'<a href="{root}{points[at].path}">'
         start = html.index(link)
         row, end = html.rindex("<tr>", 0, start), html.index("</a>", start)
@@ -368,14 +368,6 @@ def _memoised_series(macros) -> dict:
                       + "</span>" + html[end + 4:])
     series_svg.kept, series_table.kept = charts, tables
     return {"series_svg": series_svg, "series_table": series_table}
-
-
-def _packed(html) -> bytes:
-    return pack(str(html).encode("utf-8"))
-
-
-def _unpacked(packed: bytes) -> str:
-    return unpack(packed).decode("utf-8")
 
 
 NO_RELATED = related_mod.Related()

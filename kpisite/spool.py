@@ -36,10 +36,7 @@ class Spool:
         for part in parts:
             end += len(part)
             ends.append(end)
-        kept = Exports(self, self.end, ends, shape)
-        os.write(self.file.fileno(), b"".join(parts))
-        self.end += end
-        return kept
+        return Exports(self, self.add(b"".join(parts)).offset, ends, shape)
 
     def add(self, data: bytes) -> Spooled:
         """`data` in the spool."""

@@ -101,14 +101,15 @@ class Team:
             mine = share(payload, self.items) if share else payload
             self._in_here = iter(self.publish_job(mine, drained(self.kept)))
             return
-        message = pickle.dumps(("publish", payload), pickle.HIGHEST_PROTOCOL)
+        whole = None if share else pickle.dumps(("publish", payload), pickle.HIGHEST_PROTOCOL)
         for reader in self.waiting:
-            if share:
-                items = [item for n in self.taken[reader] for item in self.chunks[n]]
-                message = pickle.dumps(("publish", share(payload, items)),
-                                       pickle.HIGHEST_PROTOCOL)
+            message = whole or pickle.dumps(("publish", share(payload, self._items_of(reader))),
+                                            pickle.HIGHEST_PROTOCOL)
             self.workers[reader][1].send_bytes(message)
         self.waiting.clear()
+
+    def _items_of(self, reader: Connection) -> list:
+        return [item for n in self.taken[reader] for item in self.chunks[n]]
 
     def published(self, wait: bool = True) -> Iterator:
         """The second job's results, in any order: all of them, or (`wait` False) those that
