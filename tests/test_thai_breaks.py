@@ -2,6 +2,7 @@
 breaks inside a word; with the mechanism turned off, the browser's own dictionary does."""
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 
@@ -10,7 +11,7 @@ from markupsafe import Markup, escape
 
 from kpisite import gather, linebreaks, publish
 
-from conftest import CONTENT, THAI_COMPOUNDS, compounds_across_lines, narrative_texts
+from conftest import CONTENT, REPO, THAI_COMPOUNDS, compounds_across_lines, narrative_texts
 
 pytestmark = pytest.mark.browser
 
@@ -157,6 +158,48 @@ def test_words_are_the_text_as_written():
         assert "".join(linebreaks.words(text)) == text
     assert "ตัวชี้วัด" in linebreaks.words("ตรวจประเมินตัวชี้วัด")
     assert linebreaks.words("ตัวชี้วัด (ร้อยละ 80)") == ["ตัวชี้วัด ", "(ร้อยละ ", "80)"]
+
+
+def bundled_thai_runs() -> list[str]:
+    """Every Thai run the project's own files hold: the bundled content, the catalogues of
+    the interface's words, the starter site."""
+    files = [*(REPO / "content").rglob("*.yaml"), *(REPO / "kpisite/locale").rglob("*.po"),
+             *(REPO / "kpisite/starter").rglob("*.yaml"), *(REPO / "kpisite/starter").rglob("*.md")]
+    return sorted({run.group() for path in files
+                   for run in linebreaks.THAI_RUN.finditer(path.read_text("utf-8"))})
+
+
+def test_every_cut_is_one_newmm_makes_too(tmp_path):
+    """Where the segmenter cuts (two readings of the dictionary that agree) is checked
+    against PyThaiNLP's newmm, maximal matching in nlpo3's Rust build, with the same words: no
+    cut newmm does not make on any Thai run of the project's files, most of newmm's made, and
+    none inside a character cluster."""
+    import nlpo3
+
+    words = tmp_path / "words.txt"
+    words.write_text("\n".join(sorted(linebreaks.dictionary_words())), "utf-8")
+    nlpo3.load_dict(str(words), "kpisite-test")
+    runs = bundled_thai_runs()
+    assert len(runs) > 500 and "".join(runs).count("ตัวชี้วัด") > 20
+    ends = lambda pieces: set(itertools.accumulate(map(len, pieces)))  # noqa: E731
+    ours = theirs = both = 0
+    for run in runs:
+        pieces = linebreaks.segment(run)
+        assert "".join(pieces) == run
+        cut, newmm = ends(pieces), ends(nlpo3.segment(run, "kpisite-test"))
+        assert cut <= newmm, f"{'|'.join(pieces)} (newmm: {'|'.join(nlpo3.segment(run, 'kpisite-test'))})"
+        assert not any(linebreaks.NOT_A_START.search(piece) for piece in pieces[1:]), pieces
+        ours, theirs, both = ours + len(cut), theirs + len(newmm), both + len(cut & newmm)
+    assert both / theirs > 0.9  # 96 % when written
+
+
+def test_an_ambiguous_stretch_stays_whole():
+    """Read from its start, "การกำหนดประเด็น" gives "การกำ|หน" and a letter no word holds;
+    from its end, "การ|กำหนด|ประเด็น": the readings differ, so no cut falls there. Where they
+    agree, the words are cut."""
+    assert linebreaks.segment("มีการกำหนดประเด็นสำคัญ")[:2] == ["มี", "การกำหนดประเด็นสำคัญ"]
+    assert linebreaks.segment("ตัวชี้วัดเครือข่ายประชาสังคม") == ["ตัวชี้วัด", "เครือข่าย",
+                                                                 "ประชาสังคม"]
 
 
 def test_the_build_finds_each_indicators_words_before_rendering_its_pages(tmp_path, monkeypatch):
