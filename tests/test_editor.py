@@ -8,6 +8,7 @@ import dataclasses
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -255,21 +256,37 @@ def editing(tmp_path_factory):
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "kpisite", "serve", "--edit", "--port",
                                str(port)], cwd=root, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True,
+                              stderr=subprocess.STDOUT, text=True, start_new_session=True,
                               env={**os.environ, "PYTHONPATH": str(REPO)})
-    deadline = time.time() + 300  # the first run installs decap-server with npm
-    lines = []
-    while time.time() < deadline:
-        line = server.stdout.readline()
-        lines.append(line)
-        if "admin/" in line or server.poll() is not None:
-            break
-    assert server.poll() is None, "".join(lines)
-    os.set_blocking(server.stdout.fileno(), False)
-    yield root, f"http://127.0.0.1:{port}"
-    server.send_signal(2)
-    server.wait(timeout=20)
+    try:
+        deadline = time.time() + 300  # the first run installs decap-server with npm
+        lines = []
+        while time.time() < deadline:
+            line = server.stdout.readline()
+            lines.append(line)
+            if "admin/" in line or server.poll() is not None:
+                break
+        assert server.poll() is None, "".join(lines)
+        os.set_blocking(server.stdout.fileno(), False)
+        yield root, f"http://127.0.0.1:{port}"
+    finally:
+        stopped = stop(server)
+    assert stopped, "serve --edit did not stop on Ctrl+C within 20 s"
     assert not listening(editor.LOCAL_PORT)  # the local backend lives only while serve does
+
+
+def stop(server: subprocess.Popen) -> bool:
+    """Ctrl+C, as a user stops the preview; whether it stopped within 20 s. If not, its whole
+    process group is killed (decap-server with it), so that no server outlives the tests and
+    holds the local backend's port for the next ones."""
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=20)
+        return True
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+        return False
 
 
 @pytest.fixture
