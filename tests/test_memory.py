@@ -7,9 +7,9 @@ import pickle
 import tracemalloc
 
 from conftest import CONTENT
-from kpisite import gather, opendata, packing, pages, publish, render, synthetic, thai, workbook
+from kpisite import (gather, opendata, packing, pages, publish, render, synthetic, thai, workbook,
+                     write)
 from kpisite.spool import Spool, Spooled
-from kpisite import write
 from kpisite.write import STATE
 
 
