@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,12 @@ from kpisite import gather, publish
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
+
+# Started in the background by a shell without job control (`nohup tests/run &`), the tests
+# inherit Ctrl+C ignored, and so would every build they start: the tests of what Ctrl+C does
+# would see nothing happen. As a terminal gives it, Ctrl+C stops a process.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
