@@ -337,8 +337,12 @@ def about(site: Site, built) -> dict:
 
 
 def _head(site: Site, built) -> bytes:
-    text = json.dumps(about(site, built), ensure_ascii=False, indent=1)
-    return text[:-2].encode("utf-8")  # without the closing "\n}": the document goes on
+    """The document's opening, as json.dumps(about, indent=1) writes it, without the closing
+    "\n}" (the document goes on). Written out here: with an indent, json's encoder makes
+    closures that refer to each other, garbage a worker then collects for every indicator."""
+    lines = [f' "{key}": {json.dumps(value, ensure_ascii=False)}'
+             for key, value in about(site, built).items()]
+    return ("{\n" + ",\n".join(lines)).encode("utf-8")
 
 
 def _site_rows_json(table: Table, cat, out: Exporting) -> bytes:
