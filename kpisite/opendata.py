@@ -336,13 +336,12 @@ def about(site: Site, built) -> dict:
             "licence": licence, "url": site.base_url or None}
 
 
-def _head(site: Site, built) -> bytes:
-    """The document's opening, as json.dumps(about, indent=1) writes it, without the closing
-    "\n}" (the document goes on). Written out here: with an indent, json's encoder makes
-    closures that refer to each other, garbage a worker then collects for every indicator."""
-    lines = [f' "{key}": {json.dumps(value, ensure_ascii=False)}'
-             for key, value in about(site, built).items()]
-    return ("{\n" + ",\n".join(lines)).encode("utf-8")
+def document_head(site: Site, built) -> bytes:
+    """What a JSON document says of itself, without the closing "\n}": the document goes on.
+    The same for every indicator's document of a build: made once (publish.Publisher), since
+    json's indenting encoder leaves garbage a worker would collect for every indicator."""
+    text = json.dumps(about(site, built), ensure_ascii=False, indent=1)
+    return text[:-2].encode("utf-8")
 
 
 def _site_rows_json(table: Table, cat, out: Exporting) -> bytes:
@@ -353,7 +352,7 @@ def _site_rows_json(table: Table, cat, out: Exporting) -> bytes:
 def json_file(inds: list[Indicator], cat, out: Exporting, built) -> Iterator[bytes]:
     """A JSON document: about it, the agencies and strategy, and the indicators (each with
     its quarters, rubric, lists and strategy links)."""
-    yield _head(cat.site, built)
+    yield document_head(cat.site, built)
     for table in TABLES:
         if table.site_rows:
             yield f',\n "{table.name}": '.encode() + _site_rows_json(table, cat, out)
@@ -362,9 +361,10 @@ def json_file(inds: list[Indicator], cat, out: Exporting, built) -> Iterator[byt
     yield b"\n]\n}\n"
 
 
-def indicator_document(exports: dict, site: Site, built) -> bytes:
-    """The JSON document of one indicator (its page links it), from its exports."""
-    return _head(site, built) + b',\n "indicator": ' + unpack(exports["json"]) + b"\n}\n"
+def indicator_document(exports: dict, head: bytes) -> bytes:
+    """The JSON document of one indicator (its page links it), from its exports and the
+    build's `document_head`."""
+    return head + b',\n "indicator": ' + unpack(exports["json"]) + b"\n}\n"
 
 
 def agencies_with_data(cat) -> list:

@@ -263,7 +263,8 @@ class Publisher:
     def __init__(self, reader: Reader, renderers: list[Renderer], site: model.Site):
         self.reader, self.renderers = reader, renderers
         self.exporting = opendata.Exporting(site, standard("th"))
-        self.built = thai.build_date()  # what the indicators' JSON documents say
+        # What the indicators' JSON documents say of themselves (the build date among it).
+        self.document_head = opendata.document_head(site, thai.build_date())
 
     def read(self, path: Path) -> tuple[FileResult, tuple | None]:
         """Phase 1: the file's result (a light copy), and what this worker keeps for phase 2:
@@ -306,8 +307,7 @@ class Publisher:
         exports = search.exports(ind) | opendata.exports(ind, self.exporting)
         if ind.published:  # its download, beside its pages
             path = pages.urls.indicator_json(ind.year_key, ind.code)
-            out.write(path, opendata.indicator_document(exports, self.exporting.site,
-                                                        self.built))
+            out.write(path, opendata.indicator_document(exports, self.document_head))
             written.append(path)
         result.pages = written
         result.indicator.exports = exports

@@ -196,6 +196,19 @@ def test_json_ld_cannot_be_closed_by_content(project, tmp_path):
                 and s.get("type") != "application/ld+json"]
 
 
+def test_an_indicators_document_begins_as_the_whole_one_does(project, tmp_path):
+    """Both open with what the document says of itself, laid out alike (a licence over
+    lines, as json writes it with an indent), though one is made once a build."""
+    edit(project, "site.yaml", "branch: main\n", "branch: main\n" + LICENCE)
+    publish.build(project, tmp_path / "site")
+    data = tmp_path / "site/data"
+    one = next((data / "indicators").rglob("*.json")).read_text("utf-8")
+    head = one[:one.index(',\n "indicator": ')]
+    assert (data / "indicators.json").read_text("utf-8").startswith(head + ',\n "')
+    assert '\n "licence": {\n  "' in head
+    assert json.loads(head + "\n}")["licence"]["id"] == "CC-BY-4.0"
+
+
 def test_licence_publisher_and_contact_come_from_site_yaml(project, tmp_path):
     edit(project, "site.yaml", "branch: main\n", "branch: main\n" + LICENCE +
          "contact: data@example.org\nthai_gdc:\n  owner_org: bma\n  objective: [พันธกิจหน่วยงาน]\n"
