@@ -24,6 +24,7 @@ from .write import Content, as_bytes
 NO_YEAR = "no-year"  # the folder of indicators whose fiscal year is not known
 ALL = "*"
 LISTING = frozenset({"listing"})
+SIZES = "sizes"  # what a page shows of the downloads: their sizes (it comes after them)
 
 
 @dataclass(frozen=True)
@@ -264,14 +265,14 @@ KINDS: tuple[Kind, ...] = (
                                                  data.built)),
     Kind("workbook", lambda: "data/indicators.xlsx", shows=frozenset({"csv"}), shared=True,
          make=lambda data, _: workbook.make(data.cat, data.exporting, data.built, data.scratch)),
-    Kind("datapackage", lambda: "data/datapackage.json", shows=frozenset({"csv"}), shared=True,
+    Kind("datapackage", lambda: "data/datapackage.json", shows=frozenset({"csv", SIZES}), shared=True,
          make=lambda data, _: metadata.datapackage(data)),
-    Kind("dcat", lambda: "data/catalog.jsonld", shows=frozenset({"csv", "json"}), shared=True,
+    Kind("dcat", lambda: "data/catalog.jsonld", shows=frozenset({"csv", "json", SIZES}), shared=True,
          make=lambda data, _: metadata.dcat(data)),
     Kind("thai_gdc", lambda: "data/thai-gdc.json", shows=frozenset({"csv", "json"}),
          shared=True, make=lambda data, _: metadata.thai_gdc(data)),
     Kind("DATA", lambda: "data/index.html", "data.html", sitemap=True,
-         shows=frozenset({"csv", "json"}),
+         shows=frozenset({"csv", "json", SIZES}),
          context=lambda data, _: {"built": data.built, "size": data.size}),
     Kind("content_page", lambda name: f"pages/{name}.html", "content_page.html",
          each=lambda data: data.cat.site.pages, key=lambda page: (page.name,), item="page",

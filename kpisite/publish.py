@@ -15,6 +15,7 @@ import os
 import pickle
 import shutil
 from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Iterator
@@ -31,8 +32,8 @@ from .progress import Progress, reading, writing
 from .render import Renderer
 from .spool import Spool
 from .theme import Theme
-from .workers import Team, drained
-from .write import (JOURNAL, STATE, Staging, Writer, check_output_dir, has_site, locked,
+from .workers import PARALLEL_MIN, Aside, Team, drained
+from .write import (JOURNAL, STATE, Content, Staging, Writer, check_output_dir, has_site, locked,
                     recover)
 
 CACHE = "cache.pickle"
@@ -66,10 +67,12 @@ class Built:
         rels = (relative(path, self.project.root) for path in paths)
         return stage_dir, {rel: relations[rel] for rel in rels if rel in relations}
 
-    def site_pages(self, catalog: Catalog) -> Iterator[tuple[Renderer, pages.Page]]:
+    def site_pages(self, catalog: Catalog, sizes: dict | None = None,
+                   ) -> Iterator[tuple[Renderer, pages.Page]]:
         """Every page that lists indicators, in each language, with its language's renderer
-        (the downloads, one for all languages, come with the first)."""
-        built, sizes = thai.build_date(), {}  # the downloads' sizes, for every language's page
+        (the downloads, one for all languages, come with the first). `sizes`: the downloads'
+        sizes, for every language's pages that state them, as they are made."""
+        built, sizes = thai.build_date(), {} if sizes is None else sizes
         for renderer in self.renderers:
             data = pages.SiteData(catalog, built, self.history, renderer.labels, self.files,
                                   renderer.prefix, sizes, self.booklets, self.out / STATE)
@@ -184,16 +187,15 @@ def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: Cach
                 os.link(built.out / page, stage.path(page))
             cache.add(rel, kept)
         progress.advance(len(result.pages))
-    data_files = []
-    for renderer, page in built.site_pages(built.catalog):
+    data_files, sizes = [], {}  # the downloads' sizes, for the pages that state them
+    for renderer, page in built.site_pages(built.catalog, sizes):
         if page.shows <= pages.LISTING:  # what the light copies hold
             _write_site_page(built, stage, renderer, page, progress)
             _take(built, team.published(wait=False), cache, progress)
         else:
             data_files.append((renderer, page))
     _take(built, team.published(), cache, progress)
-    for renderer, page in data_files:
-        _write_site_page(built, stage, renderer, page, progress)
+    _write_downloads(built, stage, data_files, sizes, team.jobs > 1, progress)
     for folder in built.theme.static_folders:  # a site's own files over the default ones
         if folder.is_dir():
             stage.copy_tree(folder, "static")
@@ -221,6 +223,37 @@ def _write_site_page(built: Built, stage: Staging, renderer: Renderer, page: pag
     stage.write(page.path, renderer.streamed(page))
     built.site_paths.add(page.path)
     progress.advance()
+
+
+def _write_downloads(built: Built, stage: Staging, data_files: list, sizes: dict, fork: bool,
+                     progress: Progress) -> None:
+    """The data files, once the workers have ended; the pages that state their sizes last.
+    The workbook, half their time, is written by a forked process while this one writes the
+    others, else a core would wait. It takes what it needs of the catalog here, before the
+    fork: a process that walked the catalog would copy it (reference counts write to it)."""
+    fork = fork and len(built.catalog.indicators) >= PARALLEL_MIN  # rows enough to pay
+    asides = [Aside(partial(_write_download, stage, page.path, renderer.streamed(page)), fork)
+              for renderer, page in data_files if page.path == pages.urls.workbook]
+    try:
+        for renderer, page in data_files:
+            if page.path != pages.urls.workbook and pages.SIZES not in page.shows:
+                _write_site_page(built, stage, renderer, page, progress)
+        for aside in asides:
+            path, sizes[path] = aside.result()
+            built.site_paths.add(path)
+            progress.advance()
+    finally:
+        for aside in asides:
+            aside.close()
+    for renderer, page in data_files:
+        if pages.SIZES in page.shows:
+            _write_site_page(built, stage, renderer, page, progress)
+
+
+def _write_download(stage: Staging, path: str, content: Content) -> tuple[str, int]:
+    """Write a data file into `stage` (in a forked process, perhaps): its path and size."""
+    stage.write(path, content)
+    return path, os.path.getsize(stage.path(path))
 
 
 def _take(built: Built, published, cache: CacheWriter, progress: Progress) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 from array import array
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 
@@ -114,3 +114,27 @@ class Spooled:
 
     def __reduce__(self):
         return bytes, (bytes(self),)
+
+
+class Pieces:
+    """Parts to be read one after the other, as bytes: where each one is in its spool (two
+    numbers in two arrays, not an object a part), or the parts themselves when they are not
+    all in one spool. Reading them touches no object of the catalog they were found in, so a
+    forked process that joins them copies none of its memory."""
+
+    def __init__(self, parts: Iterable):
+        parts = list(parts)
+        spools = {part.spool for part in parts if isinstance(part, Spooled)}
+        if len(spools) == 1 and all(isinstance(part, Spooled) for part in parts):
+            self.spool, self.parts = spools.pop(), None
+            self.offsets = array("Q", (part.offset for part in parts))
+            self.lengths = array("Q", (part.length for part in parts))
+        else:
+            self.spool, self.parts = None, parts
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self.spool is None:
+            yield from (bytes(part) for part in self.parts)
+            return
+        for offset, length in zip(self.offsets, self.lengths):
+            yield self.spool.read(offset, length)

@@ -17,9 +17,10 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 from xml.sax.saxutils import escape, quoteattr
 
+from .spool import Pieces
 from .write import PIECE
 
 # Excel holds at most this many characters in a cell: a longer text is cut there, and says
@@ -115,34 +116,44 @@ def _package(names: list[str], title: str, author: str, built: dt.date) -> dict[
 
 def make(cat, out, built: dt.date, scratch: Path | None = None) -> Iterator[bytes]:
     """The workbook, in pieces: the site's tables made here, the indicators' rows joined from
-    their exports (`scratch`: the folder of the unnamed file it is made in)."""
-    with tempfile.TemporaryFile(dir=scratch) as file:
-        with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
-            _fill(book, cat, out, built)
-        file.seek(0)
-        while piece := file.read(PIECE):
-            yield piece
-
-
-def _fill(book: zipfile.ZipFile, cat, out, built: dt.date) -> None:
+    their exports (`scratch`: the folder of the unnamed file it is made in). What it needs of
+    the catalog is taken now, when called; the pieces, made as they are taken, read no more of
+    it (so a forked process may make them without copying the catalog: publish.py)."""
     from . import opendata
 
     site = cat.site
     parts = _package([t.name for t in opendata.TABLES], site.title,
                      site.publisher or site.organization, built)
-    for name, text in parts.items():
-        book.writestr(_info(name), text)
-    for i, table in enumerate(opendata.TABLES, 1):
-        if table.rows:
-            body = (opendata.unpack(ind.exports["xlsx"][table.name]) for ind in cat.indicators)
-        else:
-            body = [row([c.get(item, out) for c in table.columns]).encode("utf-8")
-                    for item in table.site_rows(cat)]
-        heads = [out.words.message(c.heading) for c in table.columns]
-        with book.open(_info(f"xl/worksheets/sheet{i}.xml"), "w") as sheet:
-            for chunk in _sheet(len(table.columns), heads, [c.name for c in table.columns],
-                                body):
-                sheet.write(chunk)
+    sheets = [_sheet(len(table.columns), [out.words.message(c.heading) for c in table.columns],
+                     [c.name for c in table.columns], _body(table, cat, out))
+              for table in opendata.TABLES]
+    return _zipped(parts, sheets, scratch)
+
+
+def _body(table, cat, out) -> Iterable[bytes]:
+    """A sheet's rows: an indicator's, where its exports are; the site's, made now."""
+    from . import opendata
+
+    if table.rows:
+        packed = Pieces(ind.exports["xlsx"][table.name] for ind in cat.indicators)
+        return map(opendata.unpack, packed)
+    return [row([c.get(item, out) for c in table.columns]).encode("utf-8")
+            for item in table.site_rows(cat)]
+
+
+def _zipped(parts: dict[str, str], sheets: list[Iterator[bytes]], scratch: Path | None,
+            ) -> Iterator[bytes]:
+    with tempfile.TemporaryFile(dir=scratch) as file:
+        with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+            for name, text in parts.items():
+                book.writestr(_info(name), text)
+            for i, sheet_pieces in enumerate(sheets, 1):
+                with book.open(_info(f"xl/worksheets/sheet{i}.xml"), "w") as sheet:
+                    for chunk in sheet_pieces:
+                        sheet.write(chunk)
+        file.seek(0)
+        while piece := file.read(PIECE):
+            yield piece
 
 
 def _info(name: str) -> zipfile.ZipInfo:

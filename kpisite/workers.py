@@ -254,6 +254,56 @@ def _work(team: Team, chunks: list, todo: int, results: Connection, commands: Co
     os._exit(0)  # never the parent's clean-up code: that is the parent's to run
 
 
+class Aside:
+    """job() in a forked process while this one goes on with other work: `result()` waits
+    for what it returns (and raises what it raised). It runs in this process, when asked for
+    its result, where forking does not pay (`fork` False) or is not safe (threads)."""
+
+    def __init__(self, job: Callable[[], Any], fork: bool = True):
+        self.job, self.pid, self.reader = job, None, None
+        if fork and threading.active_count() == 1:
+            self.reader, writer = Pipe(duplex=False)
+            with forked(lambda: self._life(writer)) as self.pid:
+                writer.close()
+
+    def _life(self, writer: Connection) -> int:
+        self.reader.close()
+        try:
+            writer.send_bytes(pickle.dumps(("result", self.job()), pickle.HIGHEST_PROTOCOL))
+        except BaseException as error:  # noqa: BLE001 (the parent decides)
+            _report(error, writer)
+            return 1
+        return 0
+
+    def result(self) -> Any:
+        if self.pid is None:
+            return self.job()
+        try:
+            kind, value = pickle.loads(self.reader.recv_bytes())
+        except (EOFError, OSError):
+            kind, value = "error", (RuntimeError(f"process {self.pid} ended unexpectedly"), "")
+        self.close(stop=False)
+        if kind == "error":
+            error, trace = value
+            raise error from RuntimeError(f"in process {self.pid}:\n{trace}")
+        return value
+
+    def close(self, stop: bool = True) -> None:
+        """Wait for the process to end; `stop` it first (the caller met an error)."""
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
+            if stop:
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+
+    def __enter__(self) -> Aside:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def drained(items: list) -> Iterator:
     """The items of a list, in order, each let go of as it is taken."""
     items.reverse()

@@ -7,7 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -316,3 +319,50 @@ def test_starter_scaffolds_pages_with_visible_placeholders(tmp_path):
     written = sorted(p.name for p in (tmp_path / "new/content/pages").iterdir())
     assert written == ["about.md", "accessibility.md", "contact.md", "licence.md"]
     assert "[แก้ข้อความนี้" in (tmp_path / "new/content/pages/licence.md").read_text("utf-8")
+
+
+def test_workbook_written_aside_is_that_of_one_process(tmp_path):
+    """A build with enough indicators writes its workbook in a forked process while the
+    parent writes the other data files: the site holds the bytes a one-process build
+    writes (the downloads page too), and the catalog states the files' true sizes. In a
+    fresh interpreter: earlier tests leave threads in this one, and a process with threads
+    rightly does not fork."""
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import "
+            f"test_opendata; test_opendata.workbook_aside_case({str(tmp_path)!r})")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=600, env={**os.environ, "SOURCE_DATE_EPOCH": "1764547200"})
+    assert run.returncode == 0, run.stderr
+
+
+def workbook_aside_case(folder: str) -> None:
+    from kpisite import gather, synthetic, workers
+
+    tmp_path = Path(folder)
+    content = tmp_path / "content"
+    synthetic.write_corpus(content, workers.PARALLEL_MIN)  # (generated content)
+    writers = {}  # which process wrote the file written aside, in each build
+    write_download = publish._write_download
+
+    def noted(stage, path, data):
+        (tmp_path / "writer").write_text(str(os.getpid()))
+        return write_download(stage, path, data)
+
+    publish._write_download = noted
+    publish.build(gather.Project(content), tmp_path / "two", jobs=2)
+    writers["two"] = (tmp_path / "writer").read_text()
+    publish.build(gather.Project(content), tmp_path / "one", jobs=1)
+    writers["one"] = (tmp_path / "writer").read_text()
+    assert writers["one"] == str(os.getpid()) != writers["two"]
+    made = {p.relative_to(tmp_path / "one").as_posix(): p.read_bytes()
+            for p in (tmp_path / "one").rglob("*") if p.is_file() and ".kpisite" not in p.parts}
+    assert {p.relative_to(tmp_path / "two").as_posix()
+            for p in (tmp_path / "two").rglob("*")
+            if p.is_file() and ".kpisite" not in p.parts} == set(made)
+    for rel, data in made.items():
+        assert (tmp_path / "two" / rel).read_bytes() == data, rel
+    catalog = json.loads(made["data/catalog.jsonld"])
+    sized = {d["dcat:downloadURL"]: d["dcat:byteSize"] for entry in catalog["dcat:dataset"]
+             for d in entry.get("dcat:distribution", [])}
+    assert "data/indicators.xlsx" in sized
+    for path, size in sized.items():
+        assert size == len(made[path]), path

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kpisite.load import prefetch
-from kpisite.workers import PARALLEL_MIN, Team, parallel
+from kpisite.workers import PARALLEL_MIN, Aside, Team, parallel
 
 ITEMS = range(PARALLEL_MIN * 5)
 
@@ -217,6 +217,39 @@ def a_team_closed_after_gathering_leaves_no_worker():
     assert no_children_left()
 
 
+def a_job_aside_runs_in_another_process_while_this_one_works():
+    with Aside(lambda: (os.getpid(), sum(ITEMS))) as aside:
+        here = sum(ITEMS)  # meanwhile
+        pid, total = aside.result()
+    assert pid != os.getpid() and total == here
+    assert no_children_left()
+
+
+def a_job_aside_without_fork_runs_here_when_asked():
+    ran = []
+    with Aside(lambda: ran.append(os.getpid()) or "done", fork=False) as aside:
+        assert ran == []
+        assert aside.result() == "done"
+    assert ran == [os.getpid()]
+
+
+def an_error_aside_is_raised_here():
+    def job():
+        raise ValueError("bad job")
+
+    with pytest.raises(ValueError, match="bad job"):
+        with Aside(job) as aside:
+            aside.result()
+    assert no_children_left()
+
+
+def an_error_here_stops_the_job_aside():
+    with pytest.raises(KeyError):
+        with Aside(lambda: time.sleep(60)):
+            raise KeyError("the parent's own error")
+    assert no_children_left()
+
+
 @pytest.mark.parametrize("case", [every_item_once_on_two_processes, few_items_stay_in_this_process,
                                   a_team_publishes_what_its_workers_kept,
                                   each_worker_gets_its_share_of_the_payload,
@@ -229,7 +262,11 @@ def a_team_closed_after_gathering_leaves_no_worker():
                                   a_worker_that_dies_is_an_error, stopping_early_stops_the_workers,
                                   many_small_items_make_bigger_chunks,
                                   each_chunk_is_announced_before_its_items,
-                                  prefetch_passes_over_files_it_cannot_open])
+                                  prefetch_passes_over_files_it_cannot_open,
+                                  a_job_aside_runs_in_another_process_while_this_one_works,
+                                  a_job_aside_without_fork_runs_here_when_asked,
+                                  an_error_aside_is_raised_here,
+                                  an_error_here_stops_the_job_aside])
 def test_workers(case):
     here = Path(__file__).parent
     code = f"import sys; sys.path.insert(0, {str(here)!r}); import test_workers; test_workers.{case.__name__}()"
