@@ -577,8 +577,17 @@ def _serve(session: Session, host: str, port: int, open_browser: bool, form: str
     if form:
         print(bilingual(_("the editor form: %(url)s (saves into the files here)", url=form)),
               flush=True)
+    for told_to_stop in (signal.SIGTERM, signal.SIGHUP):  # a service stopped, a terminal closed
+        signal.signal(told_to_stop, _stopped)
     try:
         server.serve(host=host, port=port, root=str(preview.out),
                      open_url_delay=0.5 if open_browser else None, restart_delay=0)
     finally:
         watcher.close()
+
+
+def _stopped(signum, frame):
+    """Stop as after Ctrl+C: the clean-up runs (the child writing the site's pages is
+    stopped, and the file it was writing removed), where the signal's default would leave
+    it half-written in the site."""
+    raise KeyboardInterrupt

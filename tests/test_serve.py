@@ -518,3 +518,42 @@ def test_only_a_watched_file_open_for_writing_holds_a_save_back(tmp_path):
     assert events.take() == ({tmp_path / "y.yaml"}, False)
     events.on_any_event(FileMovedEvent(str(tmp_path / "y.yaml.tmp"), str(tmp_path / "z.yaml")))
     assert events.take() == ({tmp_path / "z.yaml"}, False)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_a_preview_told_to_stop_leaves_no_half_written_file(project, tmp_path, stop):
+    """Told to stop as a service manager or a closed terminal tells it (SIGTERM, SIGHUP),
+    the preview stops as after Ctrl+C: the child that writes the site's pages is stopped
+    and the file it was writing is not left half-written in the site. (The child here
+    writes data/indicators.json slowly: the file half-written, then a wait.)"""
+    port, out = free_port(), tmp_path / "site"
+    code = ("import os, sys, time; from pathlib import Path; import kpisite.write as write\n"
+            "original = write.Direct.write\n"
+            "def slow(self, rel, content):\n"
+            "    if rel == 'data/indicators.json':\n"
+            "        half = Path(self.out, 'data', f'.indicators.json.{os.getpid()}.tmp')\n"
+            "        half.write_bytes(b'[')\n"
+            "        time.sleep(60)\n"
+            "    return original(self, rel, content)\n"
+            "write.Direct.write = slow\n"
+            "from kpisite.cli import main; sys.argv[0] = 'kpisite'; main()")
+    proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--content",
+                             str(project.content), "--out", str(out), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            cwd=REPO)
+    try:
+        lines = output_lines(proc)
+        page = f"http://127.0.0.1:{port}/indicators/2564/5042-2007.html"
+        wait_for(lambda: "2.00" in fetch(page)[1])  # served: the files are watched by now
+        edit(project, REF, "result: 2.00", "result: 6.50")
+        wait_for(lambda: "6.50" in fetch(page)[1])
+        try:
+            wait_for(lambda: list(out.glob("data/.indicators.json.*.tmp")), timeout=40)
+        except AssertionError:
+            raise AssertionError("".join(lines)) from None
+        proc.send_signal(stop)
+        proc.wait(20)
+    finally:
+        proc.kill()
+        proc.wait(10)
+    assert [p for p in out.rglob("*.tmp") if ".kpisite" not in p.parts] == []
