@@ -577,13 +577,15 @@ def _serve(session: Session, host: str, port: int, open_browser: bool, form: str
     if form:
         print(bilingual(_("the editor form: %(url)s (saves into the files here)", url=form)),
               flush=True)
-    for told_to_stop in (signal.SIGTERM, signal.SIGHUP):  # a service stopped, a terminal closed
-        signal.signal(told_to_stop, _stopped)
+    # A service stopped, a terminal closed: as Ctrl+C, till the preview ends.
+    before = {told: signal.signal(told, _stopped) for told in (signal.SIGTERM, signal.SIGHUP)}
     try:
         server.serve(host=host, port=port, root=str(preview.out),
                      open_url_delay=0.5 if open_browser else None, restart_delay=0)
     finally:
         watcher.close()
+        for told, handler in before.items():
+            signal.signal(told, handler)
 
 
 def _stopped(signum, frame):

@@ -124,9 +124,9 @@ class Pieces:
 
     def __init__(self, parts: Iterable):
         parts = list(parts)
-        spools = {part.spool for part in parts if isinstance(part, Spooled)}
-        if len(spools) == 1 and all(isinstance(part, Spooled) for part in parts):
-            self.spool, self.parts = spools.pop(), None
+        spool = parts[0].spool if parts and isinstance(parts[0], Spooled) else None
+        if spool and all(isinstance(part, Spooled) and part.spool is spool for part in parts):
+            self.spool, self.parts = spool, None
             self.offsets = array("Q", (part.offset for part in parts))
             self.lengths = array("Q", (part.length for part in parts))
         else:
