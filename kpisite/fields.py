@@ -355,20 +355,29 @@ TEXTS = tuple(f for f in FIELDS if not f.light)
 HISTORY = tuple(f for f in FIELDS if f.history or any(p.history for p in f.parts))
 
 
-def laid_out_texts(record: Any, table: tuple = FIELDS) -> Iterator[str]:
+def laid_out_texts(record: Any, plan: tuple | None = None) -> Iterator[str]:
     """Every text of a record that pages lay out as lines (kinds text and texts, in its rows
     too); not Markdown, which comes as HTML."""
-    for f in table:
-        value = getattr(record, f.key, None)
+    for key, kind, rows in LAID_OUT if plan is None else plan:
+        value = getattr(record, key, None)
         if not value:
             continue
-        if f.kind == "text":
+        if kind == "text":
             yield value
-        elif f.kind == "texts":
+        elif kind == "texts":
             yield from value
-        elif f.kind == "rows":
+        else:
             for row in value:
-                yield from laid_out_texts(row, f.parts)
+                yield from laid_out_texts(row, rows)
+
+
+def _laid_out(table: tuple) -> tuple[tuple[str, str, tuple], ...]:
+    """(attribute, kind, the same of its rows' parts) of the fields that hold such texts."""
+    return tuple((f.key, f.kind, _laid_out(f.parts)) for f in table
+                 if f.kind in ("text", "texts") or f.kind == "rows" and _laid_out(f.parts))
+
+
+LAID_OUT = _laid_out(FIELDS)  # found once: a worker asks for every indicator's texts
 
 
 def default(f: Field) -> Any:

@@ -13,9 +13,10 @@ the template compiles, and Jinja folds the translated words then): headings, cel
 labels. A chart's labels are cut into lines between words (`lines`: SVG wraps no text), a
 printed sheet's running header shortened between words (`shortened`), with the words its
 page breaks at (`words`). Before a worker renders a hundred indicators' pages it finds their
-texts' words in one go (`prepare`), which costs less than one by one. Narrative paragraphs,
-rendered from Markdown, come as HTML and are left to the browser: segmenting every text would
-cost more than the build's budget for it.
+texts' words in one go (`prepare`), which costs less than one by one; so does the process
+that renders the lists (`prepare_listed`). Narrative paragraphs, rendered from Markdown, come
+as HTML and are left to the browser: segmenting every text would cost more than the build's
+budget for it.
 """
 from __future__ import annotations
 
@@ -28,10 +29,13 @@ from typing import Iterable
 import ahocorasick
 from jinja2.ext import Extension
 from jinja2.lexer import Token
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from .markup import escape_text
 
 WORDS_FILE = Path(__file__).with_name("thai-words.txt")
 THAI_RUN = re.compile(r"[\u0e01-\u0e4e]{3,}")  # letters, vowels and marks; not ๐-๙, ๆ alone
+THAI_RUNS = re.compile(f"({THAI_RUN.pattern})")  # splits a text into its runs and what is between
 # Elements whose text takes no markup, or is not laid out as lines of HTML text.
 UNMARKED = frozenset({"script", "style", "title", "textarea", "option", "svg"})
 # Blocks a base template puts in a <title>, an attribute or the <head>: never text.
@@ -47,15 +51,16 @@ def breaks(value):
     return _marked(value)
 
 
-@functools.lru_cache(maxsize=1 << 13)
+MARKED_ROOM = 1 << 13  # texts kept marked: ~1,500 a hundred indicators (see prepare), and more
+
+
+@functools.lru_cache(maxsize=MARKED_ROOM)
 def _marked(text: str) -> Markup:
     # Six in seven of the Thai texts a build shows are shown again (an agency's name in
     # every row, an indicator's on its page and its printable view): found once.
-    return Markup(THAI_RUN.sub(_run, str(escape(text))))
-
-
-def _run(match: re.Match) -> str:
-    return run_html(match.group())
+    pieces = THAI_RUNS.split(escape_text(text))  # what is around the runs, and the runs
+    pieces[1::2] = [run_html(run) for run in pieces[1::2]]
+    return Markup("".join(pieces))
 
 
 def run_html(run: str) -> str:
@@ -80,6 +85,25 @@ def prepare(texts: Iterable[str]) -> None:
     for text in texts:
         if not text.isascii():
             _marked(text)  # and its runs' words into run_words' cache
+
+
+LISTED_ROOM = 1 << 15  # texts kept marked at most while a build renders its lists (~15 MB)
+
+
+def prepare_listed(texts: list[str]) -> None:
+    """Mark, in one go, the texts of indicators that the site's lists will show (their
+    names), and keep them while those lists are rendered, if they fit: an indicator is in
+    its agency's list, its year's, and that of each strategy level above it, rendered far
+    apart (at 10,000 indicators the cache above, which they outgrow, found each name's words
+    twice)."""
+    global _marked
+    room = MARKED_ROOM + len(texts)
+    if room > LISTED_ROOM:
+        return
+    kept = getattr(_marked, "cache_info", None)  # None: marking turned off (a test's)
+    if kept and room > kept().maxsize:
+        _marked = functools.lru_cache(maxsize=room)(_marked.__wrapped__)
+    prepare(texts)
 
 
 SPACED = re.compile(r"\s*\S+\s*|\s+")  # a text cut after its spaces
@@ -122,13 +146,19 @@ def lines(text: str, room: int) -> tuple[str, ...]:
     return tuple(found + [line.strip()])
 
 
+SPACES = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=64)  # an indicator's page and its printable view: the same header
 def shortened(text: str, limit: int) -> str:
     """`text`, or as many of its first words as fit in `limit` characters, and "…" (where a
     line cannot hold markup: a printed sheet's running header)."""
     if len(text) <= limit:
         return text
+    # No word from the spaces after the limit on can fit: those are not looked for.
+    after = SPACES.search(text, limit - 1)
     kept, length = [], 0
-    for word in words(text):
+    for word in words(text[:after.end()] if after else text):
         if length + len(word) > limit - 1:
             break
         kept.append(word)

@@ -11,10 +11,15 @@ import unicodedata
 import xml.etree.ElementTree as etree
 
 import markdown
+import markupsafe
 import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
+
+# A str's HTML escape, as a str: markupsafe 3's, in C (escape() is Python code and makes a
+# Markup); with another markupsafe, its escape made a str.
+escape_text = getattr(markupsafe, "_escape_inner", lambda text: str(markupsafe.escape(text)))
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "blockquote", "code", "pre",

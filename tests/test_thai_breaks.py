@@ -2,6 +2,7 @@
 breaks inside a word; with the mechanism turned off, the browser's own dictionary does."""
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import subprocess
@@ -254,3 +255,32 @@ def test_an_indicators_words_are_found_before_its_pages_ask(monkeypatch):
     monkeypatch.setattr(linebreaks, "segment", segmented_again)
     assert "<wbr>" in linebreaks.breaks(ind.name)
     assert "<wbr>" in linebreaks.breaks(ind.rubric[0].description)
+
+
+def test_the_lists_find_a_names_words_once_though_many_pages_show_it(tmp_path, monkeypatch):
+    """A name is in its agency's list, its year's and each strategy level's, rendered far
+    apart: the lists' names are marked in one go and kept while the lists are rendered
+    (linebreaks.prepare_listed), not found again each time a list shows them after the cache
+    let them go. A smaller cache here stands for 10,000 indicators outgrowing the real one
+    (without prepare_listed, names are marked up to three times)."""
+    from kpisite import synthetic
+
+    synthetic.write_corpus(tmp_path / "content", 600)
+    marked, phase = [], ["lists"]  # with one job, the lists are rendered before the pages
+
+    def counted(text):
+        marked.append(text) if phase == ["lists"] else None
+        return real(text)
+
+    def publish_indicator(*args, **kwargs):
+        phase[0] = "pages"
+        return real_publish(*args, **kwargs)
+    real, real_publish = linebreaks._marked.__wrapped__, publish.Publisher.publish
+    monkeypatch.setattr(linebreaks, "MARKED_ROOM", 1000)
+    monkeypatch.setattr(linebreaks, "_marked", functools.lru_cache(maxsize=1000)(counted))
+    monkeypatch.setattr(publish.Publisher, "publish", publish_indicator)
+    built = publish.build(gather.Project(tmp_path / "content"), tmp_path / "site", jobs=1)
+    names = {ind.name for ind in built.catalog.indicators}
+    times = [marked.count(name) for name in names]
+    assert len(names) == 600 and min(times) == max(times) == 1, sorted(times)[-5:]
+
