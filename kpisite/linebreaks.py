@@ -10,13 +10,16 @@ as written.
 Every {{ ... }} of an HTML template that lands in text (not in a tag, a comment, a script, a
 style, a title, an option or an SVG) goes through `breaks` (the Breaks extension does it when
 the template compiles, and Jinja folds the translated words then): headings, cells, cards,
-labels. A chart's labels are cut into lines between words (`lines`: SVG wraps no text), a
-printed sheet's running header shortened between words (`shortened`), with the words its
-page breaks at (`words`). Before a worker renders a hundred indicators' pages it finds their
-texts' words in one go (`prepare`), which costs less than one by one; so does the process
-that renders the lists (`prepare_listed`). Narrative paragraphs, rendered from Markdown, come
-as HTML and are left to the browser: segmenting every text would cost more than the build's
-budget for it.
+labels. HTML that code makes of a text is marked too, since `breaks` passes HTML as it is:
+by render's _text_html (a number with its unit, a target, Thai content on another
+language's page), or where it lands in text (`Unmarked`: a translated text with its values,
+which a <title> may hold too). A chart's labels are cut into lines between words (`lines`:
+SVG wraps no text), a printed sheet's running header shortened between words (`shortened`),
+with the words its page breaks at (`words`). Before a worker renders a hundred indicators'
+pages it finds their texts' words in one go (`prepare`), which costs less than one by one;
+so does the process that renders the lists (`prepare_listed`). Narrative paragraphs,
+rendered from Markdown, come as HTML and are left to the browser: segmenting every text
+would cost more than the build's budget for it.
 """
 from __future__ import annotations
 
@@ -45,10 +48,39 @@ TAG = re.compile(r"<!--|-->|<(/?)([A-Za-z][\w-]*)|/?>")
 
 def breaks(value):
     """A text of a page as HTML with its Thai words marked out; HTML (Markup) and anything
-    that is not a text are left as they are."""
-    if type(value) is not str or value.isascii():
+    that is not a text are left as they are, but for HTML made Unmarked."""
+    kind = type(value)
+    if kind is Unmarked:
+        return _marked_html(value)
+    if kind is not str or value.isascii():
         return value
     return _marked(value)
+
+
+class Unmarked(Markup):
+    """HTML made of texts (a translated text with its values filled in) whose Thai words are
+    marked where a template puts it in text, and only there: in a <title>, an attribute or
+    a CSS string the same HTML must hold no mark."""
+
+    __slots__ = ()
+
+
+HTML_TAGS = re.compile(r"(<[^>]*>)")
+
+
+def _marked_html(html: str) -> Markup:
+    # The text between tags, marked: not inside a <w-> that a value brought marked already.
+    pieces, inside = HTML_TAGS.split(html), 0
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            inside += (piece == "<w->") - (piece == "</w->")
+        elif inside == 0 and not piece.isascii():
+            pieces[i] = THAI_RUN.sub(_run_html, piece)
+    return Markup("".join(pieces))
+
+
+def _run_html(match: re.Match) -> str:
+    return run_html(match.group())
 
 
 MARKED_ROOM = 1 << 13  # texts kept marked: ~1,500 a hundred indicators (see prepare), and more
@@ -91,8 +123,8 @@ LISTED_ROOM = 1 << 15  # texts kept marked at most while a build renders its lis
 
 
 def prepare_listed(texts: list[str]) -> None:
-    """Mark, in one go, the texts of indicators that the site's lists will show (their
-    names), and keep them while those lists are rendered, if they fit: an indicator is in
+    """Mark, in one go, the texts of indicators that the site's lists will show (names,
+    targets), and keep them while those lists are rendered, if they fit: an indicator is in
     its agency's list, its year's, and that of each strategy level above it, rendered far
     apart (at 10,000 indicators the cache above, which they outgrow, found each name's words
     twice)."""

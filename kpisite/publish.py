@@ -188,7 +188,8 @@ def _publish(built: Built, team: Team, stage: Staging, reused: dict, cache: Cach
             cache.add(rel, kept)
         progress.advance(len(result.pages))
     data_files, sizes = [], {}  # the downloads' sizes, for the pages that state them
-    linebreaks.prepare_listed([ind.name for ind in built.catalog.indicators])
+    linebreaks.prepare_listed([text for ind in built.catalog.indicators
+                               for text in (ind.name, ind.target_text) if text])
     for renderer, page in built.site_pages(built.catalog, sizes):
         if page.shows <= pages.LISTING:  # what the light copies hold
             _write_site_page(built, stage, renderer, page, progress)

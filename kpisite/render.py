@@ -87,8 +87,16 @@ class _Translate(NodeTransformer):
 
 
 def _format(text: str, **values: Any) -> Markup:
-    """A translated text with its placeholders filled; the values are escaped, as output is."""
-    return Markup(escape(text)) % values
+    """A translated text with its placeholders filled; the values are escaped, as output is.
+    Its Thai words are marked where it lands in text (linebreaks.Unmarked)."""
+    return linebreaks.Unmarked(escape(text)) % values
+
+
+def _text_html(text: str | Markup) -> Markup:
+    """A text that a page shows as text, as HTML made here (not by a template, whose breaks
+    filter passes HTML as it is): escaped, its Thai words marked (Markup as it is)."""
+    marked = linebreaks.breaks(text)
+    return marked if isinstance(marked, Markup) else escape(marked)
 
 
 def _escaped(value, _type=type, _str=str, _markup=Markup, _new=str.__new__,
@@ -197,15 +205,21 @@ class Labels:
         if self.native or not value:
             return value or ""
         other = getattr(obj, name + self.twin, None)
-        return other if other else Markup('<span lang="%s">%s</span>') % (
-            self.content_lang, value)
+        return other if other else self._foreign(value)
 
     def own(self, value) -> Markup | str:
         """A content text that has no twin in other languages (an order such as ๒.): marked
         as the content's language on their pages."""
         if self.native or not value:
             return value if value is not None else ""
-        return Markup('<span lang="%s">%s</span>') % (self.content_lang, value)
+        return self._foreign(value)
+
+    def _foreign(self, value) -> Markup:
+        """Content on another language's page: marked with its language, and its Thai words
+        marked out as on its own pages (Markup passes as it is: the templates' breaks
+        filter sees no text in it)."""
+        return Markup('<span lang="%s">%s</span>') % (self.content_lang,
+                                                      linebreaks.breaks(value))
 
     def in_language(self, obj, name: str) -> str:
         """A content text only where it is in the page's language ("" when it is not): for
@@ -237,7 +251,7 @@ class Labels:
         other = None if self.native else getattr(obj, name + self.twin, None)
         if self.native or other:
             return other or values
-        return [Markup('<span lang="%s">%s</span>') % (self.content_lang, v) for v in values]
+        return [self._foreign(v) for v in values]
 
     def unit(self, ind: model.Indicator) -> Markup | str:
         return self.text(ind, "unit")
@@ -246,7 +260,8 @@ class Labels:
         """A recorded number with its unit (a text, or an indicator's), or `missing` (never 0)
         when there is none."""
         if value is None:
-            return Markup('<span class="blank">%s</span>') % (missing or self.not_reported)
+            return Markup('<span class="blank">%s</span>') % _text_html(missing or
+                                                                       self.not_reported)
         return self.with_unit(model.fmt(value), unit)
 
     def with_unit(self, number: str, unit: Any) -> Markup:
@@ -257,11 +272,13 @@ class Labels:
             if isinstance(word, Markup):  # the content's own unit, marked: after the number
                 return Markup("%s %s") % (number, word)
             unit = word
-        return escape(self.words.with_unit(number, unit))
+        html = escape(self.words.with_unit(number, unit))
+        # The unit's words marked (a cache holds the few units, not every number with one).
+        return html.replace(escape(unit), _text_html(unit), 1) if unit else html
 
     def target(self, ind: model.Indicator, missing: str | None = None) -> Markup:
         """The target as written (words, when it has them), or its number with the unit."""
-        return escape(self.text(ind, "target_text")) if ind.target_text else self.reported(
+        return _text_html(self.text(ind, "target_text")) if ind.target_text else self.reported(
             ind.target, ind, missing)
 
     def agency_label(self, agency: model.Agency) -> Markup | str:
@@ -284,7 +301,7 @@ class Labels:
             return number
         if self.native:
             return self.words("%(level)s %(number)s", level=node.label, number=number)
-        level = Markup('<span lang="%s">%s</span>') % (self.content_lang, node.label)
+        level = self._foreign(node.label)
         return Markup(escape(self.words("%(level)s %(number)s", level="\0", number=number))
                       ).replace("\0", level)
 

@@ -6,6 +6,7 @@ import functools
 import itertools
 import re
 import subprocess
+from html.parser import HTMLParser
 
 import pytest
 from markupsafe import Markup, escape
@@ -284,3 +285,47 @@ def test_the_lists_find_a_names_words_once_though_many_pages_show_it(tmp_path, m
     times = [marked.count(name) for name in names]
     assert len(names) == 600 and min(times) == max(times) == 1, sorted(times)[-5:]
 
+
+class _LaidOut(HTMLParser):
+    """Thai runs in a page's text that no <w-> holds, and marks where a page cannot hold
+    them (attributes; elements whose text takes no markup)."""
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+            "source", "track", "wbr"}
+    PLAIN = {"script", "style", "title", "textarea", "option", "svg"}
+    NARRATIVE = {"prose", "lead", "content-page"}  # Markdown: the browser's to break
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.open, self.unmarked, self.misplaced = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.misplaced += [f"{tag} {name}" for name, value in attrs if value and "<w" in value]
+        if tag in ("w-", "wbr") and any(t in self.PLAIN for t, _ in self.open):
+            self.misplaced.append(f"{tag} in {[t for t, _ in self.open]}")
+        if tag not in self.VOID:
+            classes = set((dict(attrs).get("class") or "").split())
+            self.open.append((tag, bool(classes & self.NARRATIVE)))
+
+    def handle_endtag(self, tag):
+        while tag not in self.VOID and self.open and self.open.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        if not any(t in self.PLAIN or t == "w-" or narrative for t, narrative in self.open):
+            self.unmarked += THAI_RUN.findall(data)
+
+
+THAI_RUN = re.compile(r"[\u0e01-\u0e4e]{3,}")
+
+
+def test_every_thai_text_a_page_lays_out_is_marked_in_both_languages(built_site):
+    """Texts that code makes into HTML (a number with its unit, a target, a caption with its
+    count, Thai content on an English page) are marked as the templates' are; and no mark
+    lands where it would show as characters (an attribute, a title, an option, an SVG)."""
+    pages = sorted(built_site.rglob("*.html"))
+    assert any(p.parts[-4:-2] == ("en", "indicators") for p in pages)
+    for page in pages:
+        found = _LaidOut()
+        found.feed(page.read_text(encoding="utf-8"))
+        assert not found.unmarked, (page.relative_to(built_site), found.unmarked[:5])
+        assert not found.misplaced, (page.relative_to(built_site), found.misplaced[:5])
