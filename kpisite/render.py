@@ -272,9 +272,14 @@ class Labels:
             if isinstance(word, Markup):  # the content's own unit, marked: after the number
                 return Markup("%s %s") % (number, word)
             unit = word
-        html = escape(self.words.with_unit(number, unit))
-        # The unit's words marked (a cache holds the few units, not every number with one).
-        return html.replace(escape(unit), _text_html(unit), 1) if unit else html
+        html, word = escape(self.words.with_unit(number, unit)), escape(unit)
+        # The unit's words marked (a cache holds the few units, not every number with one),
+        # where the language puts it: before the number or after it.
+        if not unit:
+            return html
+        if html.startswith(word + " "):
+            return _text_html(unit) + html[len(word):]
+        return html[:len(html) - len(word)] + _text_html(unit)
 
     def target(self, ind: model.Indicator, missing: str | None = None) -> Markup:
         """The target as written (words, when it has them), or its number with the unit."""

@@ -63,6 +63,7 @@ def unmarked_site(tmp_path_factory):
     out = tmp_path_factory.mktemp("unmarked") / "site"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(linebreaks, "_marked", lambda text: Markup(escape(text)))
+        patch.setattr(linebreaks, "_marked_html", Markup)  # a translated text with values
         publish.build(gather.Project(CONTENT), out)
     return out
 
@@ -329,3 +330,12 @@ def test_every_thai_text_a_page_lays_out_is_marked_in_both_languages(built_site)
         found.feed(page.read_text(encoding="utf-8"))
         assert not found.unmarked, (page.relative_to(built_site), found.unmarked[:5])
         assert not found.misplaced, (page.relative_to(built_site), found.misplaced[:5])
+
+
+def test_a_unit_is_marked_where_the_language_puts_it():
+    from kpisite import i18n, render
+
+    thai = render.Labels(i18n.standard("th"))
+    assert thai.with_unit("80", "ร้อยละ") == Markup("<w->ร้อยละ</w-> 80")
+    assert thai.with_unit("ครั้งละ 5", "ครั้ง") == Markup("ครั้งละ 5 <w->ครั้ง</w->")
+    assert thai.with_unit("5", "บาท & สตางค์") == Markup("5 <w->บาท</w-> &amp; <w->สตางค์</w->")
