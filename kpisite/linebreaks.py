@@ -50,11 +50,9 @@ def breaks(value):
     """A text of a page as HTML with its Thai words marked out; HTML (Markup) and anything
     that is not a text are left as they are, but for HTML made Unmarked."""
     kind = type(value)
-    if kind is Unmarked:
-        return _marked_html(value)
-    if kind is not str or value.isascii():
-        return value
-    return _marked(value)
+    if kind is str:
+        return value if value.isascii() else _marked(value)
+    return _marked_html(value) if kind is Unmarked else value
 
 
 class Unmarked(Markup):
@@ -75,12 +73,8 @@ def _marked_html(html: str) -> Markup:
         if i % 2:
             inside += (piece == "<w->") - (piece == "</w->")
         elif inside == 0 and not piece.isascii():
-            pieces[i] = THAI_RUN.sub(_run_html, piece)
+            pieces[i] = _runs_marked(piece)
     return Markup("".join(pieces))
-
-
-def _run_html(match: re.Match) -> str:
-    return run_html(match.group())
 
 
 MARKED_ROOM = 1 << 13  # texts kept marked: ~1,500 a hundred indicators (see prepare), and more
@@ -90,9 +84,14 @@ MARKED_ROOM = 1 << 13  # texts kept marked: ~1,500 a hundred indicators (see pre
 def _marked(text: str) -> Markup:
     # Six in seven of the Thai texts a build shows are shown again (an agency's name in
     # every row, an indicator's on its page and its printable view): found once.
-    pieces = THAI_RUNS.split(escape_text(text))  # what is around the runs, and the runs
+    return Markup(_runs_marked(escape_text(text)))
+
+
+def _runs_marked(escaped: str) -> str:
+    """Escaped text with each of its Thai runs marked (run_html)."""
+    pieces = THAI_RUNS.split(escaped)  # what is around the runs, and the runs
     pieces[1::2] = [run_html(run) for run in pieces[1::2]]
-    return Markup("".join(pieces))
+    return "".join(pieces)
 
 
 def run_html(run: str) -> str:
@@ -132,8 +131,7 @@ def prepare_listed(texts: list[str]) -> None:
     room = MARKED_ROOM + len(texts)
     if room > LISTED_ROOM:
         return
-    kept = getattr(_marked, "cache_info", None)  # None: marking turned off (a test's)
-    if kept and room > kept().maxsize:
+    if room > _marked.cache_info().maxsize:
         _marked = functools.lru_cache(maxsize=room)(_marked.__wrapped__)
     prepare(texts)
 

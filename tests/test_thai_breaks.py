@@ -9,7 +9,7 @@ import subprocess
 from html.parser import HTMLParser
 
 import pytest
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from kpisite import gather, linebreaks, publish
 
@@ -61,10 +61,11 @@ BROKEN_WORDS = """([words, skip]) => {
 def unmarked_site(tmp_path_factory):
     """The bundled content built with the mechanism turned off: Thai runs left as written."""
     out = tmp_path_factory.mktemp("unmarked") / "site"
+    linebreaks._marked.cache_clear()  # neither the marks made before nor those left as written
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(linebreaks, "_marked", lambda text: Markup(escape(text)))
-        patch.setattr(linebreaks, "_marked_html", Markup)  # a translated text with values
+        patch.setattr(linebreaks, "run_html", lambda run: run)
         publish.build(gather.Project(CONTENT), out)
+    linebreaks._marked.cache_clear()
     return out
 
 
